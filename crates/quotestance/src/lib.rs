@@ -1,0 +1,26 @@
+//! quotestance: who said what about whose resignation.
+//!
+//! The pipeline is the architecture, one module per stage with typed data
+//! between them:
+//!
+//! normalise -> segment -> quotes -> (encode) -> entities and people ->
+//! attribution -> stance -> events.
+//!
+//! ```no_run
+//! use quotestance::{Document, Pipeline};
+//! let nlp = Pipeline::rules();
+//! let out = nlp.annotate(&Document::new("a1", "Labour called for Cllr Jo Bell to resign.")).unwrap();
+//! for q in &out.quotes {
+//!     println!("{} -> {:?} ({})", q.text, q.speaker.as_ref().map(|s| &s.name), q.stance.as_str());
+//! }
+//! ```
+
+pub mod error;
+pub mod model;
+pub mod normalise;
+pub mod segment;
+
+pub use error::{Error, Result};
+pub use model::*;
+pub mod pipeline;
+pub use pipeline::{Config, Pipeline};
