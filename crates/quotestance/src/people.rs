@@ -1,0 +1,288 @@
+//! Stage 5b: people. Clusters PERSON mentions into one record per person
+//! (fullest name, variants, title, party, ward, roles, gender) from all their
+//! mentions and the words around them: "(Con, Brackley East)", "Conservative
+//! councillor X", "X, the portfolio holder for ...", "Council leader X",
+//! "X is the leader of ...".
+
+use crate::entities::Mention;
+use crate::lexicon::{self, ROLE_NOUNS};
+use crate::model::{EntityLabel, Person};
+use crate::normalise::Normalised;
+use crate::segment::Segmented;
+use crate::text::{trim, words};
+use std::ops::Range;
+
+/// People records and, for each mention, the person it belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    pub people: Vec<Person>,
+    /// Aligned with the mentions given to [`build`]: the person of each PERSON mention.
+    pub mention_person: Vec<Option<usize>>,
+    /// Byte range of every PERSON mention with its person, in text order.
+    pub mentions: Vec<(Range<usize>, usize)>,
+}
+
+impl People {
+    /// The person mentioned inside a byte range, first mention first.
+    pub fn persons_in(&self, r: &Range<usize>) -> Vec<(Range<usize>, usize)> {
+        self.mentions
+            .iter()
+            .filter(|(m, _)| m.start >= r.start && m.end <= r.end)
+            .cloned()
+            .collect()
+    }
+    /// The most recent mention before a byte offset.
+    pub fn mentions_before(&self, pos: usize) -> impl Iterator<Item = &(Range<usize>, usize)> {
+        self.mentions
+            .iter()
+            .rev()
+            .filter(move |(m, _)| m.end <= pos)
+    }
+}
+
+fn name_tokens(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
+fn compatible(a: &[&str], b: &[&str]) -> bool {
+    let (Some(la), Some(lb)) = (a.last(), b.last()) else {
+        return false;
+    };
+    if la != lb {
+        return false;
+    }
+    if a.len() == 1 || b.len() == 1 {
+        return true;
+    }
+    a[0].chars().next() == b[0].chars().next()
+}
+
+fn role_like(s: &str) -> bool {
+    let l = s.to_lowercase();
+    let ws: Vec<&str> = l
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    !ws.is_empty()
+        && ws.len() <= 14
+        && ws.iter().any(|w| {
+            ROLE_NOUNS.contains(w) || *w == "portfolio" || *w == "cabinet" || *w == "shadow"
+        })
+}
+
+/// Runs the people stage over the recogniser's mentions.
+pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> People {
+    let text = n.text;
+    let mut out = People {
+        mention_person: vec![None; mentions.len()],
+        ..Default::default()
+    };
+    // cluster: full names first so that surnames attach to them
+    let mut order: Vec<usize> = (0..mentions.len())
+        .filter(|&i| mentions[i].label == EntityLabel::Person)
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(name_tokens(&text[mentions[i].range.clone()]).len()));
+    for i in order {
+        let m = &mentions[i];
+        let s = &text[m.range.clone()];
+        let toks = name_tokens(s);
+        let found = out
+            .people
+            .iter()
+            .position(|p| compatible(&name_tokens(&p.name), &toks));
+        let pid = match found {
+            Some(p) => p,
+            None => {
+                out.people.push(Person {
+                    id: out.people.len(),
+                    name: s.to_string(),
+                    variants: Vec::new(),
+                    title: None,
+                    party: None,
+                    roles: Vec::new(),
+                    ward: None,
+                    organisation: None,
+                    gender: None,
+                    mentions: Vec::new(),
+                });
+                out.people.len() - 1
+            }
+        };
+        out.mention_person[i] = Some(pid);
+        let p = &mut out.people[pid];
+        if toks.len() > name_tokens(&p.name).len() {
+            p.name = s.to_string();
+        }
+        let variant = match &m.title {
+            Some(t) => text[t.start..m.range.end].to_string(),
+            None => s.to_string(),
+        };
+        if !p.variants.contains(&variant) {
+            p.variants.push(variant);
+        }
+        if let Some(t) = &m.title {
+            let title = &text[t.clone()];
+            if p.title.is_none() {
+                p.title = Some(title.to_string());
+            }
+            if p.gender.is_none() {
+                p.gender = lexicon::title_gender(title);
+            }
+        }
+        if p.gender.is_none() && toks.len() >= 2 {
+            p.gender = lexicon::first_name_gender(toks[0]);
+        }
+        p.mentions.push(n.index.span(m.range.clone()));
+        // attributes from the words around the mention
+        attributes(text, seg, m, p);
+    }
+    for p in &mut out.people {
+        p.mentions.sort();
+        p.variants.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+    let mut ms: Vec<(Range<usize>, usize)> = mentions
+        .iter()
+        .zip(&out.mention_person)
+        .filter_map(|(m, p)| p.map(|p| (m.range.clone(), p)))
+        .collect();
+    ms.sort_by_key(|(r, _)| r.start);
+    out.mentions = ms;
+    out
+}
+
+fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
+    let after = &text[m.range.end..];
+    let para_end = seg
+        .paragraph_of(m.range.start)
+        .map(|i| seg.paragraphs[i].end)
+        .unwrap_or(text.len());
+    let after = &after[..para_end.saturating_sub(m.range.end).min(after.len())];
+    // "(Con, Brackley East)" / "(Labour, Kingsthorpe South, shadow portfolio for ...)"
+    if let Some(inner) = after
+        .strip_prefix(" (")
+        .and_then(|s| s.split_once(')'))
+        .map(|(a, _)| a)
+    {
+        let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+        if let Some(party) = parts.first().and_then(|x| lexicon::party_of(x)) {
+            p.party.get_or_insert_with(|| party.to_string());
+            if let Some(w) = parts.get(1).filter(|w| !role_like(w)) {
+                p.ward.get_or_insert_with(|| w.to_string());
+            }
+            for r in parts.iter().skip(1).filter(|r| role_like(r)) {
+                push_role(p, r);
+            }
+        }
+    }
+    // "X, the portfolio holder for Children and Education, said"
+    if let Some(rest) = after.strip_prefix(", ") {
+        let end = rest.find([',', '.', ';', '(']).unwrap_or(rest.len());
+        let cand = rest[..end].trim();
+        let lower = cand.to_lowercase();
+        if role_like(cand)
+            && !lower.starts_with("who")
+            && !lower.starts_with("said")
+            && !lower.starts_with("and")
+        {
+            let cand = cand
+                .strip_prefix("the ")
+                .or_else(|| cand.strip_prefix("The "))
+                .unwrap_or(cand);
+            push_role(p, cand);
+            org_of_role(p, cand);
+        }
+    }
+    // "X is the leader of ..." / "X, who is the ..."
+    for lead in [
+        " is the ",
+        " is a ",
+        " was the ",
+        ", who is the ",
+        ", who is ",
+    ] {
+        if let Some(rest) = after.strip_prefix(lead) {
+            let end = rest.find([',', '.', ';']).unwrap_or(rest.len());
+            let cand = rest[..end].trim();
+            if role_like(cand) {
+                push_role(p, cand);
+                org_of_role(p, cand);
+            }
+        }
+    }
+    // before the mention (same sentence): "Conservative councillor X", "Council leader X", "Leader of the Y, councillor X"
+    let head = m.title.as_ref().map(|t| t.start).unwrap_or(m.range.start);
+    let sent_start = seg
+        .sentence_of(head)
+        .map(|i| seg.sentences[i].range.start)
+        .unwrap_or(0)
+        .min(head);
+    let before = trim(text, sent_start..head, &[]);
+    let ws = words(text, before.clone());
+    if let Some(last) = ws.last() {
+        if let Some(party) = lexicon::party_of(last.text) {
+            if last.text.len() > 3 && text[last.end..head].trim().is_empty() {
+                p.party.get_or_insert_with(|| party.to_string());
+            }
+        }
+    }
+    // contiguous lower-case role words right before ("Council leader", "Party leader councillor", "Parent")
+    let mut k = ws.len();
+    while k > 0
+        && text[ws[k - 1].end..if k == ws.len() { head } else { ws[k].start }]
+            .trim()
+            .is_empty()
+        && k + 6 > ws.len()
+    {
+        k -= 1;
+    }
+    if k < ws.len() {
+        let phrase = trim(text, ws[k].start..head, &[]);
+        let s = &text[phrase.clone()];
+        let s = s.trim_end_matches(|c: char| c.is_whitespace());
+        let s = s
+            .split_whitespace()
+            .filter(|w| !lexicon::TITLES.contains(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if role_like(&s) && lexicon::party_of(&s).is_none() {
+            push_role(p, &s);
+        }
+    }
+    // "Leader of the West Northants Labour Group, councillor X said"
+    if let Some(stripped) = text[before.clone()].strip_suffix(',') {
+        let s = stripped.trim();
+        if role_like(s) && s.split_whitespace().count() <= 12 {
+            push_role(p, s);
+            org_of_role(p, s);
+        }
+    }
+}
+
+fn push_role(p: &mut Person, r: &str) {
+    let r = r.trim().trim_end_matches(',');
+    if !r.is_empty() && !p.roles.iter().any(|x| x.eq_ignore_ascii_case(r)) {
+        p.roles.push(r.to_string());
+    }
+}
+
+fn org_of_role(p: &mut Person, role: &str) {
+    if p.organisation.is_some() {
+        return;
+    }
+    for sep in [" of the ", " of ", " at the ", " at ", " for the "] {
+        if let Some((_, org)) = role.split_once(sep) {
+            if org.chars().next().is_some_and(|c| c.is_uppercase()) {
+                p.organisation = Some(org.trim().to_string());
+                return;
+            }
+        }
+    }
+    if let Some((org, _)) = role
+        .split_once("\u{2019}s ")
+        .or_else(|| role.split_once("'s "))
+    {
+        if org.chars().next().is_some_and(|c| c.is_uppercase()) {
+            p.organisation = Some(org.trim().to_string());
+        }
+    }
+}

@@ -1,0 +1,882 @@
+//! Stage 3: quotes. Finds direct quotations (by their marks) and reported
+//! speech (by cue patterns), each with the syntactic attribution clause next
+//! to it: the cue (speech verb or noun) and the source noun phrase. Turning
+//! the source phrase into a speaker is the attribution stage's job.
+
+use crate::lexicon::{CALL_FOR, CLAUSE_STOPS, CLAUSE_VERBS, OBJECT_VERBS, SPEECH_VERBS};
+use crate::model::QuoteKind;
+use crate::normalise::Normalised;
+use crate::segment::Segmented;
+use crate::text::{trim, words};
+use std::ops::Range;
+
+/// A quotation found by the rules, before attribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteCandidate {
+    /// The quoted words (byte range; quote marks excluded).
+    pub content: Range<usize>,
+    pub kind: QuoteKind,
+    /// The speech verb or noun that introduces it.
+    pub cue: Option<Range<usize>>,
+    /// The noun phrase the attribution clause names as the source ("Cllr Smith", "he", "the opposition leader").
+    pub source: Option<Range<usize>>,
+    /// Paragraph index where the quote starts.
+    pub paragraph: usize,
+    /// The quote opens its paragraph (a candidate for speaker continuation).
+    pub opens_paragraph: bool,
+}
+
+/// Quote-mark families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Double,
+    Single,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Open,
+    Close,
+    Either,
+    None,
+}
+
+fn family(c: char) -> Option<Family> {
+    match c {
+        '"' | '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => {
+            Some(Family::Double)
+        }
+        '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2039}' | '\u{203a}' => {
+            Some(Family::Single)
+        }
+        _ => None,
+    }
+}
+
+fn is_open_context(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '(' | '[' | '{' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'
+                )
+        }
+    }
+}
+
+fn is_close_context(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => {
+            c.is_whitespace()
+                || (c.is_ascii_punctuation() && c != '\'' && c != '"')
+                || matches!(c, '\u{2014}' | '\u{2013}' | '\u{2026}')
+        }
+    }
+}
+
+/// What a quote mark can do here, from its neighbours.
+fn role(c: char, prev: Option<char>, next: Option<char>) -> Role {
+    let letter = |x: Option<char>| x.is_some_and(|x| x.is_alphanumeric());
+    match c {
+        '\u{201c}' | '\u{201e}' | '\u{00ab}' | '\u{2018}' | '\u{201a}' | '\u{2039}' => {
+            if c == '\u{2018}' && letter(prev) && !letter(next) {
+                Role::Close
+            } else if c == '\u{201c}' && !is_open_context(prev) && is_close_context(next) {
+                Role::Either // closes „...“
+            } else {
+                Role::Open
+            }
+        }
+        '\u{201d}' | '\u{00bb}' | '\u{203a}' => {
+            if is_open_context(prev) && !is_close_context(next) && c == '\u{201d}' {
+                Role::Either
+            } else {
+                Role::Close
+            }
+        }
+        '\u{2019}' | '\'' => {
+            if letter(prev) && letter(next) {
+                Role::None // don't, Children's
+            } else if is_open_context(prev) && next.is_some_and(|n| !n.is_whitespace()) {
+                if c == '\'' {
+                    Role::Open
+                } else {
+                    Role::Either
+                }
+            } else if !prev.is_some_and(|p| p.is_whitespace()) && is_close_context(next) {
+                Role::Close // may be a possessive plural (Jones'), decided by pairing
+            } else {
+                Role::None
+            }
+        }
+        '"' => {
+            let o = is_open_context(prev) && next.is_some_and(|n| !n.is_whitespace());
+            let cl = !prev.is_some_and(|p| p.is_whitespace()) && is_close_context(next);
+            match (o, cl) {
+                (true, false) => Role::Open,
+                (false, true) => Role::Close,
+                _ => Role::Either,
+            }
+        }
+        _ => Role::None,
+    }
+}
+
+/// One quote mark in the text.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    pos: usize,
+    len: usize,
+    fam: Family,
+    role: Role,
+}
+
+fn marks_in(text: &str, r: Range<usize>) -> Vec<Mark> {
+    let s = &text[r.clone()];
+    let mut out = Vec::new();
+    let mut prev: Option<char> = text[..r.start].chars().next_back();
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let next = it
+            .peek()
+            .map(|&(_, d)| d)
+            .or_else(|| text[r.end..].chars().next());
+        if let Some(fam) = family(c) {
+            let role = role(c, prev, next);
+            if role != Role::None {
+                out.push(Mark {
+                    pos: r.start + i,
+                    len: c.len_utf8(),
+                    fam,
+                    role,
+                });
+            }
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// A paired quotation: the byte positions of its marks.
+#[derive(Debug, Clone)]
+struct Pair {
+    open: Mark,
+    close: Option<Mark>,
+    /// Paragraph where it starts and where it ends.
+    para_start: usize,
+    end: usize,
+}
+
+/// Pairs quote marks, paragraph by paragraph, carrying an unclosed quote into the next
+/// paragraph when that one reopens with a mark of the same family (a speech over
+/// several paragraphs).
+fn pair_marks(text: &str, seg: &Segmented) -> Vec<Pair> {
+    let mut out: Vec<Pair> = Vec::new();
+    let mut carry: Option<Pair> = None;
+    for (pi, para) in seg.paragraphs.iter().enumerate() {
+        let marks = marks_in(text, para.clone());
+        let mut idx = 0;
+        let mut open: Option<Pair> = None;
+        if let Some(mut c) = carry.take() {
+            // continuation: the paragraph must open with a mark of the same family
+            match marks.first() {
+                Some(m) if m.pos == para.start && m.fam == c.open.fam && m.role != Role::Close => {
+                    idx = 1;
+                    c.end = para.end;
+                    open = Some(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        // nested marks of the other family inside an open quote
+        let mut nested: Option<Family> = None;
+        while idx < marks.len() {
+            let m = marks[idx];
+            idx += 1;
+            match &mut open {
+                None => {
+                    if matches!(m.role, Role::Open | Role::Either) {
+                        open = Some(Pair {
+                            open: m,
+                            close: None,
+                            para_start: pi,
+                            end: para.end,
+                        });
+                        nested = None;
+                    }
+                }
+                Some(p) => {
+                    if m.fam != p.open.fam {
+                        // nested quote of the other family: open/close it, ignore otherwise
+                        match (nested, m.role) {
+                            (None, Role::Open | Role::Either) => nested = Some(m.fam),
+                            (Some(_), Role::Close | Role::Either) => nested = None,
+                            _ => {}
+                        }
+                        continue;
+                    }
+                    if matches!(m.role, Role::Close | Role::Either) {
+                        p.close = Some(m);
+                        p.end = m.pos;
+                        out.push(open.take().expect("open quote"));
+                    } else if m.role == Role::Open && m.fam == Family::Double {
+                        // a second opener: the first was never closed; restart here
+                        open = Some(Pair {
+                            open: m,
+                            close: None,
+                            para_start: pi,
+                            end: para.end,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(mut p) = open {
+            p.end = para.end;
+            carry = Some(p);
+        }
+    }
+    if let Some(c) = carry {
+        out.push(c);
+    }
+    // an unclosed single mark is far more often an apostrophe ('90s, rock 'n' roll)
+    out.retain(|p| p.close.is_some() || p.open.fam == Family::Double);
+    out
+}
+
+fn lower_words(text: &str, r: Range<usize>) -> Vec<(Range<usize>, String)> {
+    words(text, r)
+        .into_iter()
+        .map(|w| (w.range(), w.text.to_lowercase()))
+        .collect()
+}
+
+/// Finds a speech verb; returns the range of the verb.
+fn is_speech_verb(w: &str) -> bool {
+    SPEECH_VERBS.contains(&w)
+}
+
+/// The attribution clause after a closing mark: `, he said`, `, said Cllr Smith`, `— Jane Doe`.
+fn attribution_after(
+    text: &str,
+    from: usize,
+    limit: usize,
+) -> Option<(Range<usize>, Range<usize>)> {
+    let rest = &text[from..limit];
+    // up to the end of the clause: next full stop, quote mark or newline
+    let stop = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(
+                c,
+                '\n' | '"' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{00ab}' | ';' | '?' | '!'
+            ) || (c == '.' && !crate::segment::ends_with_abbreviation(&rest[..=i]))
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len());
+    let clause = from..from + stop;
+    let lead = text[clause.clone()].trim_start();
+    if let Some(dash) = lead.strip_prefix(['\u{2014}', '\u{2013}', '-']) {
+        // "— Jane Doe, leader of ..." lead-in
+        let s = from + (text[clause.clone()].len() - dash.len());
+        let src = trim(text, s..clause.end, &[',', ' ']);
+        return (!src.is_empty()).then_some((s..s, src));
+    }
+    let ws = lower_words(text, clause.clone());
+    if ws.is_empty() || ws.len() > 16 {
+        return None;
+    }
+    // "said X" / "X said" within the first words
+    for (k, (r, w)) in ws.iter().enumerate().take(9) {
+        if is_speech_verb(w) {
+            if k == 0 {
+                // said Cllr Smith, leader of ...
+                let after = r.end..clause.end;
+                let src_end = text[after.clone()]
+                    .find(',')
+                    .map(|i| after.start + i)
+                    .unwrap_or(after.end);
+                let src = trim(text, after.start..src_end, &[',']);
+                if src.is_empty() {
+                    return None;
+                }
+                return Some((r.clone(), src));
+            }
+            let src = trim(text, clause.start..r.start, &[',', '\u{2014}', '\u{2013}']);
+            if src.is_empty() {
+                return None;
+            }
+            return Some((r.clone(), src));
+        }
+        if w == "according" && ws.get(k + 1).is_some_and(|(_, x)| x == "to") {
+            let s = ws[k + 1].0.end;
+            let src = trim(text, s..clause.end, &[',']);
+            return (!src.is_empty()).then(|| (r.start..ws[k + 1].0.end, src));
+        }
+    }
+    None
+}
+
+/// The attribution clause before an opening mark: `Cllr Smith said: “`, `He added, “`, `from Jane Doe: “`.
+fn attribution_before(
+    text: &str,
+    seg: &Segmented,
+    lo: usize,
+    open: usize,
+) -> Option<(Range<usize>, Range<usize>)> {
+    let before = &text[lo..open];
+    let t = before.trim_end();
+    if t.is_empty() {
+        return None;
+    }
+    let ends_colon = t.ends_with(':');
+    let ends_comma = t.ends_with(',');
+    let core = t.trim_end_matches([':', ',']).trim_end();
+    let core_end = lo + core.len();
+    // the clause starts at the sentence start (or lo)
+    let sent_start = seg
+        .sentence_of(core_end.saturating_sub(1))
+        .map(|i| seg.sentences[i].range.start)
+        .unwrap_or(lo)
+        .max(lo);
+    let ws = lower_words(text, sent_start..core_end);
+    let (last_r, last_w) = ws.last()?.clone();
+    // "... said:" / "..., saying:" / "X added,"
+    if is_speech_verb(&last_w) && (ends_colon || ends_comma || last_r.end == core_end) {
+        let mut src_end = last_r.start;
+        // drop adverbs/auxiliaries between subject and verb: "also", "has", "then"
+        for (r, w) in ws.iter().rev().skip(1) {
+            if matches!(
+                w.as_str(),
+                "also"
+                    | "has"
+                    | "had"
+                    | "have"
+                    | "then"
+                    | "later"
+                    | "previously"
+                    | "simply"
+                    | "just"
+                    | "further"
+                    | "again"
+            ) {
+                src_end = r.start;
+            } else {
+                break;
+            }
+        }
+        let mut src = trim(text, sent_start..src_end, &[',', '\u{2014}', '\u{2013}']);
+        // "He also apologised on behalf of X, saying:" -> the subject is the sentence start
+        if last_w.ends_with("ing") {
+            let sub_end = text[src.clone()].find([',', ' ']).map(|i| src.start + i);
+            if let Some(e) = sub_end {
+                let first = words(text, src.clone());
+                if let Some(f) = first.first() {
+                    if crate::lexicon::pronoun(f.text).is_some() {
+                        src = f.range();
+                    } else {
+                        src = src.start..e.max(src.start);
+                    }
+                }
+            }
+        }
+        if src.is_empty() {
+            return None;
+        }
+        return Some((last_r, src));
+    }
+    // "from Jane Doe:" / "Cllr Doe:" lead-ins
+    if ends_colon {
+        if let Some(i) = ws.iter().rposition(|(_, w)| w == "from") {
+            let src = trim(text, ws[i].0.end..core_end, &[',']);
+            if !src.is_empty() && src.end - src.start < 80 {
+                return Some((ws[i].0.clone(), src));
+            }
+        }
+        if ws.len() <= 6
+            && text[sent_start..core_end]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase())
+        {
+            let src = trim(text, sent_start..core_end, &[',']);
+            return Some((core_end..core_end, src));
+        }
+    }
+    None
+}
+
+/// True when a speech cue occurs in the sentence before `pos`.
+fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
+    let Some(si) = seg.sentence_of(pos) else {
+        return false;
+    };
+    let start = seg.sentences[si].range.start.min(pos);
+    lower_words(text, start..pos).iter().any(|(_, w)| {
+        is_speech_verb(w) || w == "rated" || w == "branded" || w == "labelled" || w == "described"
+    }) && !text[start..pos].to_lowercase().contains("so-called")
+}
+
+/// Direct quotations.
+fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
+    let text = n.text;
+    let pairs = pair_marks(text, seg);
+    let mut out = Vec::new();
+    let mut prev_close = 0usize;
+    for p in &pairs {
+        let cstart = p.open.pos + p.open.len;
+        let cend = p.close.map(|c| c.pos).unwrap_or(p.end);
+        let content = trim(text, cstart..cend.max(cstart), &[]);
+        if content.is_empty() {
+            continue;
+        }
+        let para = seg.paragraphs[p.para_start].clone();
+        let word_count = words(text, content.clone()).len();
+        let lo = prev_close.max(para.start);
+        let close_end = p.close.map(|c| c.pos + c.len).unwrap_or(p.end);
+        let end_para = seg
+            .paragraph_of(close_end.saturating_sub(1))
+            .map(|i| seg.paragraphs[i].end)
+            .unwrap_or(close_end);
+        let after = attribution_after(text, close_end, end_para);
+        let before = attribution_before(text, seg, lo, p.open.pos);
+        // short quotes are scare quotes or ratings unless speech is reported around them
+        if word_count <= 3 && after.is_none() && !cue_before_in_sentence(text, seg, p.open.pos) {
+            prev_close = close_end;
+            continue;
+        }
+        let (cue, source) = match (after, before) {
+            (Some(a), _) => (Some(a.0), Some(a.1)),
+            (None, Some(b)) => (Some(b.0), Some(b.1)),
+            _ => (None, None),
+        };
+        out.push(QuoteCandidate {
+            content,
+            kind: QuoteKind::Direct,
+            cue,
+            source,
+            paragraph: p.para_start,
+            opens_paragraph: p.open.pos == para.start,
+        });
+        prev_close = close_end;
+    }
+    out
+}
+
+fn find_phrase(ws: &[(Range<usize>, String)], phrase: &str) -> Option<(usize, usize)> {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    (0..ws.len()).find_map(|i| {
+        (i + parts.len() <= ws.len() && parts.iter().enumerate().all(|(k, p)| ws[i + k].1 == *p))
+            .then_some((i, i + parts.len()))
+    })
+}
+
+/// End of a reported clause: the first stop phrase after `from`, else the sentence end.
+fn clause_end(text: &str, from: usize, sent_end: usize, call: bool) -> usize {
+    let s = &text[from..sent_end];
+    let mut end = s.len();
+    if call {
+        for stop in CLAUSE_STOPS {
+            if let Some(i) = s.find(stop) {
+                // keep "step down from his post" ; stop only after the infinitive if any
+                end = end.min(i);
+            }
+        }
+    }
+    let r = trim(
+        text,
+        from..from + end,
+        &['.', ',', ';', ':', '"', '\u{201d}', '\u{201c}'],
+    );
+    r.end
+}
+
+const AUXILIARIES: &[&str] = &[
+    "has",
+    "have",
+    "had",
+    "also",
+    "have also",
+    "has also",
+    "had also",
+    "previously",
+    "now",
+    "already",
+    "repeatedly",
+    "publicly",
+    "today",
+    "yesterday",
+    "again",
+    "then",
+    "later",
+    "earlier",
+    "formally",
+    "will",
+    "would",
+    "is",
+    "are",
+    "was",
+    "were",
+];
+
+/// Words that open a new clause: a subject never reaches back across them.
+const CLAUSE_WORDS: &[&str] = &[
+    "after",
+    "when",
+    "as",
+    "because",
+    "while",
+    "since",
+    "but",
+    "and",
+    "that",
+    "which",
+    "who",
+    "if",
+    "although",
+    "though",
+    "where",
+    "before",
+    "until",
+    "so",
+    "whether",
+    "however",
+    "meanwhile",
+    "yet",
+    "once",
+    "unless",
+];
+
+/// The subject before a verb at word index `vi`: the noun phrase right before it (minus
+/// auxiliaries), back to a clause word; when that is empty (", and said"), the person or
+/// pronoun that opens the sentence.
+fn subject(
+    text: &str,
+    ws: &[(Range<usize>, String)],
+    clause_start: usize,
+    vi: usize,
+) -> Option<Range<usize>> {
+    let mut end_i = vi;
+    while end_i > 0 && AUXILIARIES.contains(&ws[end_i - 1].1.as_str()) {
+        end_i -= 1;
+    }
+    let first = ws.iter().position(|(r, _)| r.start >= clause_start)?;
+    if end_i == 0 || end_i <= first {
+        return None;
+    }
+    // a relative clause ("an administration who thinks") reports nothing
+    if matches!(ws[end_i - 1].1.as_str(), "who" | "which" | "that" | "whom") {
+        return None;
+    }
+    // ", said": the verb closes an apposition, so the subject is the whole opening phrase
+    let gap = &text[ws[end_i - 1].0.end..ws[vi].0.start];
+    if gap.contains(',') && end_i - first <= 25 {
+        let r = trim(
+            text,
+            ws[first].0.start..ws[end_i - 1].0.end,
+            &[',', '(', ')'],
+        );
+        if !r.is_empty() {
+            return Some(r);
+        }
+    }
+    let mut s = end_i;
+    while s > first && !CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) && end_i - s < 14 {
+        s -= 1;
+    }
+    if s == end_i && end_i - first <= 25 {
+        // ", and said": the subject opens the sentence, before the clause word
+        let r = trim(text, ws[first].0.start..ws[end_i - 1].0.start, &[',', ' ']);
+        if !r.is_empty() {
+            return Some(r);
+        }
+    }
+    if s < end_i && !(s > first && end_i - s >= 14) {
+        let r = trim(text, ws[s].0.start..ws[end_i - 1].0.end, &[',', '(', ')']);
+        if !r.is_empty() {
+            return Some(r);
+        }
+    }
+    // fall back to the sentence opener: a pronoun or a capitalised name run
+    let w0 = &ws[first];
+    if crate::lexicon::pronoun(&text[w0.0.clone()]).is_some() {
+        return Some(w0.0.clone());
+    }
+    let mut k = first;
+    while k < vi
+        && text[ws[k].0.clone()]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase())
+        && k - first < 5
+    {
+        k += 1;
+    }
+    (k > first).then(|| ws[first].0.start..ws[k - 1].0.end)
+}
+
+/// Reported speech in one sentence (outside direct quotes).
+fn indirect_in_sentence(
+    text: &str,
+    sent: Range<usize>,
+    para: usize,
+    blocked: &[Range<usize>],
+    out: &mut Vec<QuoteCandidate>,
+) {
+    let ws = lower_words(text, sent.clone());
+    if ws.len() < 4 {
+        return;
+    }
+    let inside = |pos: usize| blocked.iter().any(|b| b.start <= pos && pos < b.end);
+    let mut found: Vec<QuoteCandidate> = Vec::new();
+    let mut push = |content: Range<usize>, cue: Range<usize>, source: Option<Range<usize>>| {
+        if content.is_empty() || words(text, content.clone()).len() < 2 {
+            return;
+        }
+        // a reported clause that runs into a direct quote stops before it
+        let mut content = content;
+        if let Some(b) = blocked
+            .iter()
+            .find(|b| b.start > content.start && b.start < content.end)
+        {
+            let lead = &text[content.start..b.start];
+            if lead.contains(':') || lead.trim_end().ends_with(',') {
+                content = trim(
+                    text,
+                    content.start..b.start,
+                    &['"', '\u{201c}', '\u{2018}', '\'', ':', ',', ' '],
+                );
+            }
+        }
+        if content.is_empty() || inside(content.start) {
+            return;
+        }
+        found.push(QuoteCandidate {
+            content,
+            kind: QuoteKind::Indirect,
+            cue: Some(cue),
+            source,
+            paragraph: para,
+            opens_paragraph: false,
+        });
+    };
+    // 1. calls: "X called for Y to resign", motions and petitions "calling for"
+    for phrase in CALL_FOR {
+        if let Some((a, b)) = find_phrase(&ws, phrase) {
+            if inside(ws[a].0.start) || b >= ws.len() {
+                continue;
+            }
+            let cue = ws[a].0.start..ws[b - 1].0.end;
+            let start = ws[b].0.start;
+            let end = clause_end(text, start, sent.end, true);
+            // "a motion calling for" / "petition calling for": the noun is the source
+            let noun = (a > 0
+                && matches!(
+                    ws[a - 1].1.as_str(),
+                    "motion" | "petition" | "letter" | "statement"
+                ))
+            .then(|| ws[a - 1].0.clone());
+            let src = noun.or_else(|| subject(text, &ws, sent.start, a));
+            push(start..end, cue, src);
+            break;
+        }
+    }
+    // 2. object verbs: "X urged Y to quit", "X accused Y of lying", "X called on Y to go"
+    for phrase in OBJECT_VERBS {
+        if let Some((a, b)) = find_phrase(&ws, phrase) {
+            if inside(ws[a].0.start) || b >= ws.len() || a == 0 {
+                continue;
+            }
+            let rest: Vec<&str> = ws[b..].iter().map(|(_, w)| w.as_str()).collect();
+            let accuse = phrase.starts_with("accus");
+            let has_comp = if accuse {
+                rest.contains(&"of")
+            } else {
+                rest.contains(&"to")
+            };
+            if !has_comp || (*phrase == "told" && !rest.contains(&"to")) {
+                continue;
+            }
+            let start = ws[b].0.start;
+            let end = clause_end(text, start, sent.end, !accuse);
+            let src = subject(text, &ws, sent.start, a);
+            if src.is_none() {
+                continue;
+            }
+            push(start..end, ws[a].0.start..ws[b - 1].0.end, src);
+            break;
+        }
+    }
+    // 3. "according to X, CLAUSE" and "CLAUSE, according to X"
+    if let Some((a, b)) = find_phrase(&ws, "according to") {
+        let s = &text[ws[a].0.start..sent.end];
+        if a == 0 {
+            if let Some(c) = s.find(',') {
+                let src = trim(text, ws[b - 1].0.end..ws[a].0.start + c, &[]);
+                let start = ws[a].0.start + c + 1;
+                push(
+                    trim(text, start..clause_end(text, start, sent.end, false), &[]),
+                    ws[a].0.start..ws[b - 1].0.end,
+                    Some(src),
+                );
+            }
+        } else {
+            let src = trim(text, ws[b - 1].0.end..sent.end, &['.', ',']);
+            let content = trim(text, sent.start..ws[a].0.start, &[',', ' ']);
+            push(content, ws[a].0.start..ws[b - 1].0.end, Some(src));
+        }
+    }
+    // 4. "X said (that) CLAUSE"
+    for (vi, (vr, v)) in ws.iter().enumerate() {
+        if !CLAUSE_VERBS.contains(&v.as_str()) || vi == 0 || inside(vr.start) {
+            continue;
+        }
+        let after = &text[vr.end..sent.end];
+        let at = after.trim_start();
+        if at.starts_with([':', '"', '\u{201c}', '\u{2018}', '\'', ',', '.']) || at.is_empty() {
+            continue;
+        }
+        let Some(src) = subject(text, &ws, sent.start, vi) else {
+            continue;
+        };
+        let mut k = vi + 1;
+        if v == "told" || v == "tells" {
+            // "told the BBC (that)": the clause starts after "that"
+            let Some(t) = ws[k..].iter().take(8).position(|(_, w)| w == "that") else {
+                continue;
+            };
+            k += t + 1;
+        } else {
+            // skip "in a statement", "on Monday", "last night"
+            while k < ws.len()
+                && matches!(
+                    ws[k].1.as_str(),
+                    "in" | "a"
+                        | "statement"
+                        | "on"
+                        | "monday"
+                        | "tuesday"
+                        | "wednesday"
+                        | "thursday"
+                        | "friday"
+                        | "saturday"
+                        | "sunday"
+                        | "last"
+                        | "night"
+                        | "yesterday"
+                        | "today"
+                        | "publicly"
+                        | "previously"
+                        | "at"
+                        | "the"
+                        | "meeting"
+                        | "time"
+                )
+                && text[vr.end..ws[k].0.start].trim().is_empty()
+                || (k < ws.len() && ws[k].1 == "that")
+            {
+                if ws[k].1 == "that" {
+                    k += 1;
+                    break;
+                }
+                k += 1;
+            }
+        }
+        if k >= ws.len() || ws.len() - k < 3 {
+            continue;
+        }
+        let start = ws[k].0.start;
+        let end = clause_end(text, start, sent.end, false);
+        push(start..end, vr.clone(), Some(src));
+        break;
+    }
+    // 5. "CLAUSE, X said." at the sentence end
+    let n = ws.len();
+    for back in 1..=6.min(n.saturating_sub(3)) {
+        let vi = n - back;
+        let (vr, v) = &ws[vi];
+        if !CLAUSE_VERBS.contains(&v.as_str()) || inside(vr.start) {
+            continue;
+        }
+        let tail = &text[vr.end..sent.end];
+        if !tail
+            .trim()
+            .trim_end_matches(['.', '!'])
+            .split_whitespace()
+            .all(|w| {
+                w.chars().next().is_some_and(|c| c.is_uppercase())
+                    || matches!(w, "in" | "a" | "statement" | "on" | "yesterday" | "today")
+            })
+            && !tail.trim().trim_end_matches('.').is_empty()
+        {
+            continue;
+        }
+        // the comma before the subject
+        let head = &text[sent.start..vr.start];
+        let Some(c) = head.rfind(',') else { continue };
+        let src_range = if back == 1 {
+            trim(text, sent.start + c + 1..vr.start, &[])
+        } else {
+            trim(text, vr.end..sent.end, &['.', ','])
+        };
+        if src_range.is_empty() || src_range.end - src_range.start > 80 {
+            continue;
+        }
+        let content = trim(text, sent.start..sent.start + c, &[',']);
+        push(content, vr.clone(), Some(src_range));
+        break;
+    }
+    // the earliest cue of the sentence wins: later cues sit inside its clause
+    if let Some(best) = found
+        .into_iter()
+        .min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX))
+    {
+        out.push(best);
+    }
+}
+
+/// Runs the quotes stage.
+pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
+    let text = n.text;
+    let mut quotes = direct(n, seg);
+    // direct quotes block reported-speech detection (marks included)
+    let blocked: Vec<Range<usize>> = quotes
+        .iter()
+        .map(|q| q.content.start.saturating_sub(3)..q.content.end + 3)
+        .collect();
+    let mut reported = Vec::new();
+    for s in &seg.sentences {
+        indirect_in_sentence(text, s.range.clone(), s.paragraph, &blocked, &mut reported);
+    }
+    // fragments quoted inside reported speech: the fragment stays (as mixed), the clause goes
+    for r in reported {
+        let inner: Vec<usize> = quotes
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| {
+                q.kind == QuoteKind::Direct
+                    && q.content.start >= r.content.start
+                    && q.content.end <= r.content.end + 4
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if inner.is_empty() {
+            quotes.push(r);
+        } else {
+            for i in inner {
+                let q = &mut quotes[i];
+                q.kind = QuoteKind::Mixed;
+                if q.source.is_none() {
+                    q.source = r.source.clone();
+                    q.cue = r.cue.clone();
+                }
+            }
+        }
+    }
+    quotes.sort_by_key(|q| q.content.start);
+    quotes.dedup_by(|b, a| a.content.start < b.content.end && b.content.start < a.content.end);
+    quotes
+}

@@ -1,0 +1,288 @@
+//! Stage 7: stance and target. A [`StanceClassifier`] scores each quote over
+//! the four stances; the rule classifier here is the fallback when no model is
+//! loaded (the trained head plugs into the same seam). Targets: the person
+//! whose position is at issue, linked to a people record where possible.
+
+use crate::attribution::Attribution;
+use crate::model::{Stance, StanceScores};
+use crate::people::People;
+use crate::quotes::QuoteCandidate;
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// What a stance classifier sees of one quote.
+#[derive(Debug, Clone)]
+pub struct StanceInput<'a> {
+    /// The quote's words.
+    pub quote: &'a str,
+    /// The sentence(s) around it, for the cue and context.
+    pub context: &'a str,
+    /// The cue ("said", "called for").
+    pub cue: &'a str,
+    /// The speaker is the person whose position is at issue.
+    pub speaker_is_target: bool,
+    /// Speaker and target share a party.
+    pub same_party: bool,
+}
+
+/// The seam for stance classifiers: a batch of inputs -> probabilities.
+pub trait StanceClassifier: Send + Sync {
+    fn classify(&self, inputs: &[StanceInput<'_>]) -> Vec<StanceScores>;
+}
+
+static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(resign\w*|step(s|ped|ping)? (down|aside)|stand(s|ing)? down|stood down|quit|go now|must go|should go|has to go|have to go|needs? to go|to go\b|her going|his going|their going|be sacked|sack (him|her|them)|be removed|remove (him|her|them)|consider(ing)? (his|her|their) (position|future)|time (is|was) up|make way|be replaced|be fired|fire (him|her)|oust\w*|sweep them out|clear out|out of office|vacate|relinquish|lose (his|her) job|walk away)\b").expect("regex")
+});
+static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(must|should|needs? to|has to|have to|ought|call(s|ed|ing)? (for|on|upon)|urg\w+|demand\w*|time for|time to|right thing|in favour of|petition|motion|should have|would have|only option|honourable thing|do the decent thing|no choice but|if (he|she|they) had any)\b").expect("regex")
+});
+static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)").expect("regex")
+});
+static OPPOSE_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not appropriate|inappropriate|premature|wrong|unfair|ridiculous|absurd|misguided|opportunis\w*|no reason|shouldn't|should not|not the answer)\b.{0,60}\b(call\w*|resign\w*|step\w* down|go)\b|\b(call\w*|demand\w*)\b.{0,40}\b(premature|opportunis\w*|politic\w*|unfair|misguided)").expect("regex")
+});
+static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|won't|will not|no intention of|refuse\w*|have no plans to|am not going to|not going to|never) (resign\w*|step\w* down|stand\w* down|quit\w*|go anywhere|going anywhere|walk away)\b|\bnot going anywhere\b|\b(intend|determined|going) to (continue|stay|carry on|see (this|it) through)\b").expect("regex")
+});
+static DEFENSIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b").expect("regex")
+});
+static SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|politic\w*|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around)\b").expect("regex")
+});
+
+/// The rule classifier: lexical patterns over the quote and its cue.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RuleStance;
+
+fn peaked(s: Stance, p: f32) -> StanceScores {
+    let rest = (1.0 - p) / 3.0;
+    let mut a = [rest; 4];
+    a[s.index()] = p;
+    StanceScores::from_array(a)
+}
+
+impl RuleStance {
+    fn one(&self, x: &StanceInput<'_>) -> StanceScores {
+        let q = x.quote;
+        let qc = format!("{} {}", x.cue, q);
+        let resign =
+            RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
+        let demand = DEMAND.is_match(&qc);
+        if x.speaker_is_target {
+            if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
+                return peaked(Stance::Rebuttal, 0.7);
+            }
+            return peaked(Stance::Other, 0.6);
+        }
+        if OPPOSE_CALL.is_match(q) || (NEGATED_CALL.is_match(q) && !demand) {
+            return if SUPPORT.is_match(q) || OPPOSE_CALL.is_match(q) {
+                peaked(Stance::Defence, 0.65)
+            } else {
+                peaked(Stance::Other, 0.6)
+            };
+        }
+        if resign && (demand || x.cue.to_lowercase().contains("call")) && !NEGATED_CALL.is_match(q)
+        {
+            return peaked(Stance::CallToResign, 0.75);
+        }
+        if SUPPORT.is_match(q) {
+            return peaked(Stance::Defence, 0.6);
+        }
+        peaked(Stance::Other, 0.6)
+    }
+}
+
+impl StanceClassifier for RuleStance {
+    fn classify(&self, inputs: &[StanceInput<'_>]) -> Vec<StanceScores> {
+        inputs.iter().map(|x| self.one(x)).collect()
+    }
+}
+
+/// A target: a person record or a description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRef {
+    pub name: String,
+    pub person: Option<usize>,
+    pub score: f32,
+}
+
+static ROLE_TARGET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(the [a-z’' -]{3,60}?) (must|should|to|has to|needs to|ought to) (resign|step down|stand down|go|quit|be sacked)").expect("regex")
+});
+
+/// The people whose position is at issue in the article, most prominent first:
+/// persons named inside resignation-call quotes (not by themselves).
+pub fn article_targets(
+    text: &str,
+    quotes: &[QuoteCandidate],
+    speakers: &[Option<Attribution>],
+    people: &People,
+) -> Vec<usize> {
+    let mut count = vec![0usize; people.people.len()];
+    for (q, a) in quotes.iter().zip(speakers) {
+        let body = &text[q.content.clone()];
+        if !RESIGN.is_match(body) {
+            continue;
+        }
+        let sp = a.as_ref().and_then(|a| a.person);
+        for (_, pid) in people.persons_in(&q.content) {
+            if Some(pid) != sp {
+                count[pid] += 1;
+            }
+        }
+    }
+    let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0).collect();
+    ids.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(count[i]),
+            people.people[i].mentions.first().map(|m| m.start),
+        )
+    });
+    ids
+}
+
+/// The target of one quote with a non-`other` stance.
+pub fn quote_target(
+    text: &str,
+    q: &QuoteCandidate,
+    stance: Stance,
+    speaker: Option<&Attribution>,
+    people: &People,
+    targets: &[usize],
+) -> Option<TargetRef> {
+    let sp = speaker.and_then(|a| a.person);
+    let named = |pid: usize, score: f32| TargetRef {
+        name: people.people[pid].name.clone(),
+        person: Some(pid),
+        score,
+    };
+    match stance {
+        Stance::Other => None,
+        Stance::Rebuttal => sp
+            .map(|p| named(p, 0.8))
+            .or_else(|| targets.first().map(|&p| named(p, 0.5))),
+        Stance::CallToResign | Stance::Defence => {
+            let inside: Vec<usize> = people
+                .persons_in(&q.content)
+                .into_iter()
+                .map(|(_, p)| p)
+                .filter(|p| Some(*p) != sp)
+                .collect();
+            if let Some(&p) =
+                inside
+                    .iter()
+                    .find(|p| targets.contains(p))
+                    .or(if stance == Stance::CallToResign {
+                        inside.first()
+                    } else {
+                        None
+                    })
+            {
+                return Some(named(p, 0.8));
+            }
+            if let Some(&p) = targets.first() {
+                return Some(named(p, 0.6));
+            }
+            let body: &str = &text[q.content.clone()];
+            ROLE_TARGET.captures(body).map(|c| {
+                let d = c.get(1).map(|m| m.as_str()).unwrap_or("");
+                let mut name = d.to_string();
+                if let Some(r) = name.get_mut(0..1) {
+                    r.make_ascii_uppercase();
+                }
+                TargetRef {
+                    name,
+                    person: None,
+                    score: 0.4,
+                }
+            })
+        }
+    }
+}
+
+/// The context a classifier sees: the quote's sentence(s), clipped.
+pub fn context_range(text: &str, q: &QuoteCandidate, cue: Option<&Range<usize>>) -> Range<usize> {
+    let lo = cue
+        .map(|c| c.start.min(q.content.start))
+        .unwrap_or(q.content.start);
+    let hi = cue
+        .map(|c| c.end.max(q.content.end))
+        .unwrap_or(q.content.end);
+    let mut lo = lo.saturating_sub(120);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (hi + 120).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    lo..hi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(q: &str, cue: &str, target: bool) -> Stance {
+        RuleStance.classify(&[StanceInput {
+            quote: q,
+            context: q,
+            cue,
+            speaker_is_target: target,
+            same_party: false,
+        }])[0]
+            .best()
+            .0
+    }
+
+    #[test]
+    fn calls_defences_rebuttals() {
+        assert_eq!(
+            st("Mr Doe to step down", "called for", false),
+            Stance::CallToResign
+        );
+        assert_eq!(
+            st("The right thing for him to do is to resign.", "said", false),
+            Stance::CallToResign
+        );
+        assert_eq!(
+            st("She should consider her position.", "said", false),
+            Stance::CallToResign
+        );
+        assert_eq!(
+            st(
+                "I am not calling for her to resign, but answers are needed.",
+                "said",
+                false
+            ),
+            Stance::Other
+        );
+        assert_eq!(
+            st(
+                "it was not appropriate to call for Councillor Grant to resign",
+                "said",
+                false
+            ),
+            Stance::Defence
+        );
+        assert_eq!(
+            st("He has my full confidence.", "said", false),
+            Stance::Defence
+        );
+        assert_eq!(
+            st(
+                "I am not going anywhere. The improvement plan is working.",
+                "said",
+                true
+            ),
+            Stance::Rebuttal
+        );
+        assert_eq!(
+            st("The report makes difficult reading.", "said", false),
+            Stance::Other
+        );
+    }
+}
