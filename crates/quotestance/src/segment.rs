@@ -41,14 +41,15 @@ impl Segmented {
 /// Titles after which a full stop does not end a sentence, beyond those sentencex knows.
 const EXTRA_ABBREVIATIONS: &[&str] = &[
     "cllr", "coun", "cr", "supt", "insp", "det", "sgt", "gov", "sen", "rep", "prof", "rev", "hon", "rt", "st", "no",
-    "mr", "mrs", "ms", "dr", "jr", "sr", "lt", "col", "gen", "capt", "cmdr", "ch", "pc", "dc", "ds", "di", "dci",
-    "vs", "v", "inc", "ltd", "co", "corp", "dept", "est", "approx", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+    "mr", "mrs", "ms", "dr", "jr", "sr", "lt", "col", "gen", "capt", "cmdr", "ch", "pc", "dc", "ds", "di", "dci", "vs",
+    "v", "inc", "ltd", "co", "corp", "dept", "est", "approx", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
 ];
 
 fn ends_with_abbreviation(s: &str) -> bool {
     let t = s.trim_end();
     let Some(stem) = t.strip_suffix('.') else { return false };
-    let word: String = stem.chars().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
+    let word: String =
+        stem.chars().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
     if word.is_empty() {
         return false;
     }
