@@ -275,6 +275,25 @@ fn tricky_predictions_on_dev_match_python() {
     assert_eq!(rs["stance_accuracy_on_matched"], json!(1.0));
 }
 
+/// The same bent predictions on the team corpus (`data/corpus`, whatever it holds).
+#[test]
+fn tricky_predictions_on_team_corpus_match_python() {
+    let Some(shared) = shared() else { return };
+    let corpus = repo_root().join("data/corpus");
+    let (gold, articles) = (corpus.join("gold"), corpus.join("articles"));
+    let set = match GoldSet::load(&gold, &articles) {
+        Ok(s) if !s.articles.is_empty() => s,
+        _ => {
+            println!("SKIPPED: no team corpus in {} (run python3 tools/corpus.py)", corpus.display());
+            return;
+        }
+    };
+    let mut records = tricky_records(&set);
+    let nlp = Pipeline::rules();
+    records.extend(set.documents().iter().take(1).map(|d| to_prediction(&nlp.annotate(d).unwrap())));
+    check(&shared, &gold, &articles, &records, 0.5);
+}
+
 /// A made-up gold set: CRLF text, non-ASCII text (code points != bytes), a
 /// gold id that differs from the file name, duplicate gold spans (tie-breaking).
 #[test]
