@@ -1,1 +1,39 @@
-fn main() {}
+//! `quotestance`: the command-line interface. One module per subcommand.
+
+mod common;
+mod eval;
+mod label;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Who said what about whose resignation: quotes, speakers and stances in news articles.
+#[derive(Parser)]
+#[command(name = "quotestance", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Label articles; writes one JSON record (`Annotated`) per document.
+    Label(label::Args),
+    /// Score predictions (or the pipeline itself) against gold annotations.
+    Eval(eval::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Label(args) => label::run(args),
+        Command::Eval(args) => eval::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("quotestance: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod error;
+pub mod eval;
 pub mod model;
 pub mod normalise;
 pub mod segment;

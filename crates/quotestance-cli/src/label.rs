@@ -1,0 +1,195 @@
+//! `quotestance label`: label .txt files, directories of them, or JSONL records.
+
+use crate::common::{par_map, PipelineArgs};
+use anyhow::Context;
+use quotestance::{Annotated, Document, Pipeline};
+use serde_json::{json, Value};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Documents labelled per batch (input is read lazily, output written in input order).
+const BATCH: usize = 256;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A .txt file (id: the file stem), a .jsonl file of {"id", "text", ...}
+    /// records, a directory of .txt files, or `-` for JSONL on stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the JSONL here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Pretty-print each record (meant for one document).
+    #[arg(long)]
+    pub pretty: bool,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// One input: a document, or the reason it could not be read.
+enum Item {
+    Doc(Document),
+    Bad { id: Value, error: String },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let nlp = args.pipeline.pipeline()?;
+    let workers = args.pipeline.workers();
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut errors = 0usize;
+    let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
+    for path in &args.paths {
+        for item in read_inputs(path) {
+            batch.push(item);
+            if batch.len() == BATCH {
+                errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
+            }
+        }
+    }
+    errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
+    out.flush().context("cannot write the output")?;
+    if errors > 0 {
+        eprintln!("quotestance: {errors} document(s) failed; see the \"error\" records in the output");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Labels and writes one batch; returns the number of error records written.
+fn flush(
+    nlp: &Pipeline,
+    workers: usize,
+    batch: &mut Vec<Item>,
+    out: &mut dyn Write,
+    pretty: bool,
+) -> anyhow::Result<usize> {
+    let results = par_map(batch, workers, |item| match item {
+        Item::Doc(doc) => annotate(nlp, doc).map_err(|e| (json!(doc.id), e)),
+        Item::Bad { id, error } => Err((id.clone(), error.clone())),
+    });
+    let mut errors = 0;
+    for r in results {
+        let line = match r {
+            Ok(a) => to_json(&a, pretty)?,
+            Err((id, error)) => {
+                errors += 1;
+                to_json(&json!({"id": id, "error": error}), pretty)?
+            }
+        };
+        out.write_all(line.as_bytes()).and_then(|_| out.write_all(b"\n")).context("cannot write the output")?;
+    }
+    batch.clear();
+    Ok(errors)
+}
+
+fn to_json<T: serde::Serialize>(v: &T, pretty: bool) -> anyhow::Result<String> {
+    Ok(if pretty { serde_json::to_string_pretty(v)? } else { serde_json::to_string(v)? })
+}
+
+/// Labels one document; a panic in the pipeline becomes an error for this document alone.
+fn annotate(nlp: &Pipeline, doc: &Document) -> Result<Annotated, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nlp.annotate(doc))) {
+        Ok(Ok(a)) => Ok(a),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(p) => {
+            let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+            Err(format!("internal error (panic): {}", msg.unwrap_or_default()))
+        }
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The documents of one PATH argument, read lazily.
+fn read_inputs(path: &Path) -> Box<dyn Iterator<Item = Item>> {
+    if path.as_os_str() == "-" {
+        return Box::new(jsonl_items("<stdin>".into(), BufReader::new(std::io::stdin())));
+    }
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "txt"))
+                .collect(),
+            Err(e) => return Box::new(std::iter::once(bad(path, &e))),
+        };
+        files.sort();
+        return Box::new(files.into_iter().map(|p| text_item(&p)));
+    }
+    if path.extension().is_some_and(|x| x == "jsonl") {
+        return match File::open(path) {
+            Ok(f) => Box::new(jsonl_items(path.display().to_string(), BufReader::new(f))),
+            Err(e) => Box::new(std::iter::once(bad(path, &e))),
+        };
+    }
+    Box::new(std::iter::once(text_item(path)))
+}
+
+fn bad(path: &Path, e: &dyn std::fmt::Display) -> Item {
+    Item::Bad { id: json!(stem(path)), error: format!("{}: {e}", path.display()) }
+}
+
+/// A whole text file as one document.
+fn text_item(path: &Path) -> Item {
+    let mut bytes = Vec::new();
+    if let Err(e) = File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+        return bad(path, &e);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Item::Doc(Document::new(stem(path), text)),
+        Err(e) => bad(path, &format!("not UTF-8 text ({e})")),
+    }
+}
+
+/// One document per non-blank line of a JSONL stream.
+fn jsonl_items(name: String, mut reader: impl BufRead + 'static) -> impl Iterator<Item = Item> {
+    let mut lineno = 0usize;
+    let mut buf = Vec::new();
+    std::iter::from_fn(move || loop {
+        buf.clear();
+        lineno += 1;
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) => {
+                return Some(Item::Bad { id: Value::Null, error: format!("{name}:{lineno}: {e}") });
+            }
+        }
+        let line = match std::str::from_utf8(&buf) {
+            Ok(s) => s.trim(),
+            Err(e) => return Some(Item::Bad { id: Value::Null, error: format!("{name}:{lineno}: not UTF-8 ({e})") }),
+        };
+        if line.is_empty() {
+            continue;
+        }
+        return Some(
+            parse_record(line).unwrap_or_else(|(id, e)| Item::Bad { id, error: format!("{name}:{lineno}: {e}") }),
+        );
+    })
+}
+
+/// A JSONL record as a [`Document`]; a numeric id is taken as its string.
+fn parse_record(line: &str) -> Result<Item, (Value, String)> {
+    let mut v: Value = serde_json::from_str(line).map_err(|e| (Value::Null, format!("invalid JSON: {e}")))?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err((Value::Null, "not a JSON object".into()));
+    };
+    if let Some(Value::Number(n)) = obj.get("id") {
+        let s = n.to_string();
+        obj.insert("id".into(), Value::String(s));
+    }
+    let id = obj.get("id").cloned().unwrap_or(Value::Null);
+    match obj.get("text") {
+        None | Some(Value::Null) => return Err((id, "missing field `text`".into())),
+        Some(Value::String(_)) => {}
+        Some(_) => return Err((id, "field `text` is not a string".into())),
+    }
+    serde_json::from_value::<Document>(v).map(Item::Doc).map_err(|e| (id, format!("bad record: {e}")))
+}

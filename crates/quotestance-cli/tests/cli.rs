@@ -1,0 +1,143 @@
+//! Runs the `quotestance` binary on temporary inputs.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_quotestance");
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let p = std::env::temp_dir().join(format!("qs-cli-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("the binary runs")
+}
+
+fn records(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
+        .collect()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const TEXT: &str = "Labour called for Cllr Jo Bell to resign.\n\n“She must go,” said Sam Reed. “Now.” 🙂\n";
+
+#[test]
+fn labels_a_text_file() {
+    let tmp = TempDir::new("txt");
+    let f = tmp.0.join("story-1.txt");
+    std::fs::write(&f, TEXT).unwrap();
+    let out = run(&["label", "--rules-only", p(&f)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    let a: quotestance::Annotated = serde_json::from_value(recs[0].clone()).unwrap();
+    assert_eq!(a.id, "story-1");
+    assert_eq!(a.chars, TEXT.chars().count());
+    assert!(!a.sentences.is_empty());
+
+    // --pretty and -o
+    let o = tmp.0.join("out.json");
+    let out = run(&["label", "--rules-only", "--pretty", "-o", p(&o), p(&f)]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(&o).unwrap();
+    assert!(written.lines().count() > 3, "pretty output spans lines");
+    let v: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(v["id"], "story-1");
+
+    // a directory of .txt files, in name order
+    std::fs::write(tmp.0.join("a.txt"), "One line.").unwrap();
+    std::fs::write(tmp.0.join("ignored.md"), "not labelled").unwrap();
+    let out = run(&["label", "--rules-only", "--threads", "2", p(&tmp.0)]);
+    assert!(out.status.success());
+    let ids: Vec<Value> = records(&out.stdout).into_iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, vec![Value::from("a"), Value::from("story-1")]);
+}
+
+#[test]
+fn a_bad_jsonl_line_yields_an_error_record_and_a_failure_exit() {
+    let tmp = TempDir::new("jsonl");
+    let f = tmp.0.join("docs.jsonl");
+    let lines = [
+        serde_json::json!({"id": "d1", "text": TEXT, "title": "T"}).to_string(),
+        "{not json".to_string(),
+        String::new(),
+        serde_json::json!({"id": "d3", "title": "no text"}).to_string(),
+        serde_json::json!({"id": 4, "text": "A number id."}).to_string(),
+    ];
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let out = run(&["label", "--rules-only", p(&f)]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 4, "one output line per non-blank input line: {recs:?}");
+    assert_eq!(recs[0]["id"], "d1");
+    assert_eq!(recs[0]["title"], "T");
+    assert!(recs[0].get("error").is_none());
+    assert!(recs[1]["id"].is_null());
+    assert!(recs[1]["error"].as_str().unwrap().contains(":2:"), "{}", recs[1]);
+    assert_eq!(recs[2]["id"], "d3");
+    assert!(recs[2]["error"].as_str().unwrap().contains("text"));
+    assert_eq!(recs[3]["id"], "4");
+    assert!(recs[3].get("error").is_none());
+}
+
+#[test]
+fn a_missing_file_is_an_error_record() {
+    let out = run(&["label", "--rules-only", "/nonexistent/nope.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["id"], "nope");
+    assert!(recs[0]["error"].is_string());
+}
+
+#[test]
+fn eval_prints_the_metrics() {
+    let tmp = TempDir::new("eval");
+    let (gold, arts) = (tmp.0.join("gold"), tmp.0.join("articles"));
+    std::fs::create_dir_all(&gold).unwrap();
+    std::fs::create_dir_all(&arts).unwrap();
+    std::fs::write(arts.join("x.txt"), TEXT).unwrap();
+    let g = serde_json::json!({"id": "x", "quotes": [{"start": 44, "end": 55, "kind": "direct", "speaker": "Sam Reed",
+        "stance": "call_to_resign", "target": "Jo Bell"}], "resignation_calls": [], "persons": ["Sam Reed"]});
+    std::fs::write(gold.join("x.json"), g.to_string()).unwrap();
+    let pred = tmp.0.join("pred.jsonl");
+    std::fs::write(&pred, r#"{"id": "x", "quotes": [{"start": 44, "end": 55, "speaker": {"name": "Mr Reed"}, "stance": "call_to_resign"}]}"#)
+        .unwrap();
+    let out = run(&["eval", "--gold", p(&gold), "--articles", p(&arts), "--pred", p(&pred)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("articles 1  gold quotes 1  predicted 1  matched 1\n"), "{text}");
+    assert!(text.contains("speaker accuracy    1.000"), "{text}");
+    assert!(text.contains("confusion"), "{text}");
+    let out = run(&["eval", "--gold", p(&gold), "--articles", p(&arts), "--pred", p(&pred), "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["quotes"]["f1"], 1.0);
+    assert_eq!(v["confusion"]["call_to_resign->call_to_resign"], 1);
+    // without --pred the pipeline labels the articles
+    let out = run(&["eval", "--gold", p(&gold), "--articles", p(&arts), "--rules-only", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["articles"], 1);
+    assert_eq!(v["quotes"]["gold"], 1);
+}
