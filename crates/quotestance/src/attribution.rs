@@ -73,13 +73,7 @@ impl Ctx<'_, '_> {
         }
     }
 
-    fn person(
-        &self,
-        pid: usize,
-        mention: Range<usize>,
-        rule: &'static str,
-        score: f32,
-    ) -> Attribution {
+    fn person(&self, pid: usize, mention: Range<usize>, rule: &'static str, score: f32) -> Attribution {
         Attribution {
             name: self.people.people[pid].name.clone(),
             person: Some(pid),
@@ -90,34 +84,23 @@ impl Ctx<'_, '_> {
     }
 
     /// Most recent person mention before `pos` (outside `skip` spans), gender-compatible.
-    fn recent_person(
-        &self,
-        pos: usize,
-        lo: usize,
-        g: Option<Gender>,
-        skip: &[Range<usize>],
-    ) -> Option<usize> {
+    fn recent_person(&self, pos: usize, lo: usize, g: Option<Gender>, skip: &[Range<usize>]) -> Option<usize> {
         self.people
             .mentions_before(pos)
             .take_while(|(m, _)| m.start >= lo)
             .filter(|(m, _)| !skip.iter().any(|s| s.start <= m.start && m.end <= s.end))
-            .find(|(_, p)| {
-                g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g)
-            })
+            .find(|(_, p)| g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g))
             .map(|(_, p)| *p)
     }
 
     fn inspectorate(&self) -> Option<String> {
-        INSPECTORATES
-            .iter()
-            .find(|n| self.text.contains(*n))
-            .map(|n| {
-                if *n == "OFSTED" {
-                    "Ofsted".to_string()
-                } else {
-                    n.to_string()
-                }
-            })
+        INSPECTORATES.iter().find(|n| self.text.contains(*n)).map(|n| {
+            if *n == "OFSTED" {
+                "Ofsted".to_string()
+            } else {
+                n.to_string()
+            }
+        })
     }
 
     /// The person in the nearest sentence (at or before `pos`) that mentions a motion or
@@ -140,21 +123,15 @@ impl Ctx<'_, '_> {
     /// A person whose roles share the description's head noun, most recently mentioned first.
     fn role_holder(&self, desc: &str, pos: usize) -> Option<usize> {
         let dl = desc.to_lowercase();
-        let dw: Vec<&str> = dl
-            .split_whitespace()
-            .filter(|w| !matches!(*w, "the" | "a" | "an" | "of" | "for"))
-            .collect();
+        let dw: Vec<&str> =
+            dl.split_whitespace().filter(|w| !matches!(*w, "the" | "a" | "an" | "of" | "for")).collect();
         let head = dw.iter().rev().find(|w| lexicon::ROLE_NOUNS.contains(w))?;
         let holders: Vec<usize> = self
             .people
             .people
             .iter()
             .filter(|p| {
-                p.roles.iter().any(|r| {
-                    r.to_lowercase()
-                        .split(|c: char| !c.is_alphanumeric())
-                        .any(|w| w == *head)
-                })
+                p.roles.iter().any(|r| r.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == *head))
             })
             .map(|p| p.id)
             .collect();
@@ -174,15 +151,8 @@ impl Ctx<'_, '_> {
                 .unwrap_or(0)
         };
         let best = holders.iter().map(|&p| overlap(p)).max().unwrap_or(0);
-        let cands: Vec<usize> = holders
-            .into_iter()
-            .filter(|&p| overlap(p) == best)
-            .collect();
-        self.people
-            .mentions_before(pos)
-            .find(|(_, p)| cands.contains(p))
-            .map(|(_, p)| *p)
-            .or(cands.first().copied())
+        let cands: Vec<usize> = holders.into_iter().filter(|&p| overlap(p) == best).collect();
+        self.people.mentions_before(pos).find(|(_, p)| cands.contains(p)).map(|(_, p)| *p).or(cands.first().copied())
     }
 }
 
@@ -196,8 +166,7 @@ fn is_org_like(s: &str) -> bool {
         && !lower.starts_with("an ")
         && (lexicon::party_of(t).is_some()
             || t.split_whitespace().all(|w| {
-                w.chars().next().is_some_and(|c| c.is_uppercase())
-                    || matches!(w, "of" | "and" | "for" | "the")
+                w.chars().next().is_some_and(|c| c.is_uppercase()) || matches!(w, "of" | "and" | "for" | "the")
             }))
 }
 
@@ -248,8 +217,7 @@ fn resolve(
     let s = text[src.clone()].trim();
     let lower = s.to_lowercase();
     // 1. a named person inside the source phrase (not a possessor: "Smith's spokesman")
-    let indefinite =
-        lower.starts_with("a ") || lower.starts_with("an ") || lower.starts_with("spokes");
+    let indefinite = lower.starts_with("a ") || lower.starts_with("an ") || lower.starts_with("spokes");
     if !indefinite {
         for (m, pid) in cx.people.persons_in(&src) {
             let after = &text[m.end..];
@@ -268,42 +236,18 @@ fn resolve(
             return Some(cx.person(pid, src, "pronoun-recent", 0.8));
         }
         if let Some((prev, para, _)) = last {
-            if q.paragraph <= para + 3
-                && (g.is_none() || cx.gender(prev).is_none_or(|x| Some(x) == g))
-            {
-                return Some(Attribution {
-                    mention: Some(src),
-                    score: 0.8,
-                    rule: "pronoun-speaker",
-                    ..prev.clone()
-                });
+            if q.paragraph <= para + 3 && (g.is_none() || cx.gender(prev).is_none_or(|x| Some(x) == g)) {
+                return Some(Attribution { mention: Some(src), score: 0.8, rule: "pronoun-speaker", ..prev.clone() });
             }
         }
-        return cx
-            .recent_person(pos, 0, g, spans)
-            .map(|pid| cx.person(pid, src, "pronoun-mention", 0.6));
+        return cx.recent_person(pos, 0, g, spans).map(|pid| cx.person(pid, src, "pronoun-mention", 0.6));
     }
     let bare = lower.trim_start_matches("the ").trim();
     // 3. reports and inspectors speak for the inspectorate
     let head = bare.split_whitespace().last().unwrap_or("");
-    if matches!(
-        head,
-        "report"
-            | "inspectors"
-            | "inspection"
-            | "inspectorate"
-            | "watchdog"
-            | "findings"
-            | "review"
-    ) {
+    if matches!(head, "report" | "inspectors" | "inspection" | "inspectorate" | "watchdog" | "findings" | "review") {
         if let Some(org) = cx.inspectorate() {
-            return Some(Attribution {
-                name: org,
-                person: None,
-                mention: Some(src),
-                score: 0.7,
-                rule: "inspectorate",
-            });
+            return Some(Attribution { name: org, person: None, mention: Some(src), score: 0.7, rule: "inspectorate" });
         }
     }
     // 4. a motion or petition speaks for whoever tabled it
@@ -326,40 +270,33 @@ fn resolve(
     }
     // 6. a definite role description: the person the text binds to it
     let definite = lower.starts_with("the ");
-    let has_role = bare
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .any(|w| {
-            lexicon::ROLE_NOUNS.contains(&w)
-                && !matches!(
-                    w,
-                    "council"
-                        | "party"
-                        | "group"
-                        | "government"
-                        | "board"
-                        | "trust"
-                        | "department"
-                        | "union"
-                        | "report"
-                        | "motion"
-                        | "petition"
-                        | "statement"
-                        | "campaign"
-                        | "opposition"
-                )
-        });
+    let has_role = bare.split(|c: char| !c.is_alphanumeric() && c != '-').any(|w| {
+        lexicon::ROLE_NOUNS.contains(&w)
+            && !matches!(
+                w,
+                "council"
+                    | "party"
+                    | "group"
+                    | "government"
+                    | "board"
+                    | "trust"
+                    | "department"
+                    | "union"
+                    | "report"
+                    | "motion"
+                    | "petition"
+                    | "statement"
+                    | "campaign"
+                    | "opposition"
+            )
+    });
     if definite && has_role {
         if let Some(pid) = cx.role_holder(s, src.start) {
             return Some(cx.person(pid, src, "role-bound", 0.75));
         }
         // an unbound role: the last named speaker, or (in a lede) the person named next
         if let Some((prev, _, _)) = last.filter(|l| l.0.person.is_some()) {
-            return Some(Attribution {
-                mention: Some(src),
-                score: 0.55,
-                rule: "role-last-speaker",
-                ..prev.clone()
-            });
+            return Some(Attribution { mention: Some(src), score: 0.55, rule: "role-last-speaker", ..prev.clone() });
         }
         if qi == 0 || last.is_none() {
             let si = cx.seg.sentence_of(src.start)?;
@@ -373,11 +310,5 @@ fn resolve(
         }
     }
     // 7. the description itself
-    Some(Attribution {
-        name: s.to_string(),
-        person: None,
-        mention: Some(src),
-        score: 0.5,
-        rule: "description",
-    })
+    Some(Attribution { name: s.to_string(), person: None, mention: Some(src), score: 0.5, rule: "description" })
 }

@@ -35,8 +35,7 @@ fn is_name_token(t: &Tok<'_>) -> bool {
     if !first.is_uppercase() {
         return false;
     }
-    if s.len() > 1 && s.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()) && !s.ends_with('.')
-    {
+    if s.len() > 1 && s.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()) && !s.ends_with('.') {
         return false; // acronyms (NHS, SEND) are not names
     }
     let bare = s.trim_end_matches("'s").trim_end_matches("\u{2019}s");
@@ -45,14 +44,7 @@ fn is_name_token(t: &Tok<'_>) -> bool {
             bare.len() > 3
                 && !matches!(
                     bare,
-                    "Labour"
-                        | "Green"
-                        | "Reform"
-                        | "Conservative"
-                        | "Liberal"
-                        | "Democrat"
-                        | "Republican"
-                        | "National"
+                    "Labour" | "Green" | "Reform" | "Conservative" | "Liberal" | "Democrat" | "Republican" | "National"
                 )
         })
 }
@@ -60,20 +52,7 @@ fn is_name_token(t: &Tok<'_>) -> bool {
 fn is_particle(s: &str) -> bool {
     matches!(
         s,
-        "de" | "van"
-            | "von"
-            | "der"
-            | "den"
-            | "da"
-            | "di"
-            | "le"
-            | "la"
-            | "du"
-            | "bin"
-            | "al"
-            | "el"
-            | "ter"
-            | "ten"
+        "de" | "van" | "von" | "der" | "den" | "da" | "di" | "le" | "la" | "du" | "bin" | "al" | "el" | "ter" | "ten"
     )
 }
 
@@ -119,9 +98,7 @@ fn name_run(ws: &[Tok<'_>], text: &str, i: usize) -> usize {
         if !gap_ok {
             break;
         }
-        if is_name_token(t)
-            || (k > i && is_particle(t.text) && k + 1 < ws.len() && ws[k + 1].is_cap())
-        {
+        if is_name_token(t) || (k > i && is_particle(t.text) && k + 1 < ws.len() && ws[k + 1].is_cap()) {
             k += 1;
             if t.text.ends_with("'s") || t.text.ends_with("\u{2019}s") {
                 break;
@@ -177,9 +154,7 @@ impl Recogniser for RuleRecogniser {
                 }
                 let mut nl = name_run(ws, text, i);
                 // "Parent Lauren Bunting": a role noun opening the run is not part of the name
-                if nl >= 3
-                    && crate::lexicon::ROLE_NOUNS.contains(&ws[i].text.to_lowercase().as_str())
-                {
+                if nl >= 3 && crate::lexicon::ROLE_NOUNS.contains(&ws[i].text.to_lowercase().as_str()) {
                     i += 1;
                     nl -= 1;
                 }
@@ -222,10 +197,7 @@ impl Recogniser for RuleRecogniser {
                 if !surnames.iter().any(|s| s == b) {
                     continue;
                 }
-                if out
-                    .iter()
-                    .any(|m| m.range.start < bare.end && bare.start < m.range.end)
-                {
+                if out.iter().any(|m| m.range.start < bare.end && bare.start < m.range.end) {
                     continue;
                 }
                 // not part of a longer capitalised run (an organisation: "Grant Thornton")
@@ -241,12 +213,7 @@ impl Recogniser for RuleRecogniser {
                 if prev_cap || next_cap {
                     continue;
                 }
-                out.push(Mention {
-                    range: bare,
-                    label: EntityLabel::Person,
-                    title: None,
-                    score: 0.7,
-                });
+                out.push(Mention { range: bare, label: EntityLabel::Person, title: None, score: 0.7 });
             }
         }
         // parties (as named) and simple roles
@@ -279,16 +246,9 @@ impl Recogniser for RuleRecogniser {
                         | "Liberals"
                         | "NDP"
                         | "DUP"
-                ) && !out
-                    .iter()
-                    .any(|m| m.range.start <= t.start && t.end <= m.range.end)
+                ) && !out.iter().any(|m| m.range.start <= t.start && t.end <= m.range.end)
                 {
-                    out.push(Mention {
-                        range: t.range(),
-                        label: EntityLabel::Party,
-                        title: None,
-                        score: 0.8,
-                    });
+                    out.push(Mention { range: t.range(), label: EntityLabel::Party, title: None, score: 0.8 });
                 }
             }
         }
@@ -318,17 +278,11 @@ mod tests {
     #[test]
     fn titled_first_named_and_surnames() {
         let p = persons("Councillor Andrew Grant (Con) spoke. Cllr. Jo Bell said no. Later Grant's aide and Mrs Patel met Priya Shah.");
-        assert_eq!(
-            p,
-            vec!["Andrew Grant", "Jo Bell", "Grant", "Patel", "Priya Shah"]
-        );
+        assert_eq!(p, vec!["Andrew Grant", "Jo Bell", "Grant", "Patel", "Priya Shah"]);
     }
 
     #[test]
     fn organisations_are_not_people() {
-        assert!(persons(
-            "Northamptonshire County Council and the NHS Trust met Children's Services."
-        )
-        .is_empty());
+        assert!(persons("Northamptonshire County Council and the NHS Trust met Children's Services.").is_empty());
     }
 }

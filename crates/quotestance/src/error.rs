@@ -11,11 +11,7 @@ pub enum Error {
     Input(String),
     /// A model file is missing or does not load; the message names the path and the fix.
     #[error("model not found at {path}: {reason}. Run `{fix}` to install the models")]
-    ModelNotFound {
-        path: PathBuf,
-        reason: String,
-        fix: String,
-    },
+    ModelNotFound { path: PathBuf, reason: String, fix: String },
     /// A model file is present but corrupt or incompatible.
     #[error("model error: {0}")]
     Model(String),
@@ -43,9 +39,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 }

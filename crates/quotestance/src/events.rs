@@ -5,11 +5,7 @@
 use crate::model::{Quote, ResignationCall, Stance};
 
 fn key(s: &str) -> String {
-    s.to_lowercase()
-        .split_whitespace()
-        .last()
-        .unwrap_or("")
-        .to_string()
+    s.to_lowercase().split_whitespace().last().unwrap_or("").to_string()
 }
 
 /// Runs the events stage over the labelled quotes.

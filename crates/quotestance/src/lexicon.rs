@@ -404,9 +404,7 @@ pub const TITLES: &[&str] = &[
 pub fn title_gender(title: &str) -> Option<Gender> {
     match title.trim_end_matches('.') {
         "Mr" | "Sir" | "Lord" | "Baron" | "Councilman" | "Alderman" => Some(Gender::Male),
-        "Mrs" | "Ms" | "Miss" | "Dame" | "Lady" | "Baroness" | "Councilwoman" | "Alderwoman" => {
-            Some(Gender::Female)
-        }
+        "Mrs" | "Ms" | "Miss" | "Dame" | "Lady" | "Baroness" | "Councilwoman" | "Alderwoman" => Some(Gender::Female),
         _ => None,
     }
 }
@@ -461,10 +459,7 @@ pub const PARTIES: &[(&str, &str)] = &[
 /// Canonical party for a surface form.
 pub fn party_of(s: &str) -> Option<&'static str> {
     let t = s.trim().trim_end_matches('.');
-    PARTIES
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(t) && (t.len() > 3 || *k == t))
-        .map(|(_, v)| *v)
+    PARTIES.iter().find(|(k, _)| k.eq_ignore_ascii_case(t) && (t.len() > 3 || *k == t)).map(|(_, v)| *v)
 }
 
 /// Head nouns of role descriptions ("the opposition leader", "a spokesman for ...").
@@ -904,10 +899,7 @@ pub const FIRST_NAMES: &[(&str, Gender)] = {
 
 /// Gender of a first name, if it is a common one.
 pub fn first_name_gender(name: &str) -> Option<Gender> {
-    FIRST_NAMES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, g)| *g)
+    FIRST_NAMES.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
 }
 
 /// Capitalised words that start many sentences or headlines but are not names.

@@ -28,18 +28,12 @@ pub struct Document {
 impl Document {
     /// A document with only an id and a text.
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
-        Document {
-            id: id.into(),
-            text: text.into(),
-            ..Default::default()
-        }
+        Document { id: id.into(), text: text.into(), ..Default::default() }
     }
 }
 
 /// A range of the original text, in code points and in bytes.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// First code point (inclusive).
     pub start: usize,
@@ -95,12 +89,7 @@ pub enum Stance {
 
 impl Stance {
     /// All stances in the order of [`StanceScores`] and of the classifier's outputs.
-    pub const ALL: [Stance; 4] = [
-        Stance::CallToResign,
-        Stance::Defence,
-        Stance::Rebuttal,
-        Stance::Other,
-    ];
+    pub const ALL: [Stance; 4] = [Stance::CallToResign, Stance::Defence, Stance::Rebuttal, Stance::Other];
 
     /// The label as written in JSON.
     pub fn as_str(&self) -> &'static str {
@@ -135,12 +124,7 @@ pub struct StanceScores {
 impl StanceScores {
     /// From an array in [`Stance::ALL`] order.
     pub fn from_array(p: [f32; 4]) -> Self {
-        StanceScores {
-            call_to_resign: p[0],
-            defence: p[1],
-            rebuttal: p[2],
-            other: p[3],
-        }
+        StanceScores { call_to_resign: p[0], defence: p[1], rebuttal: p[2], other: p[3] }
     }
     /// As an array in [`Stance::ALL`] order.
     pub fn to_array(&self) -> [f32; 4] {
@@ -220,13 +204,8 @@ pub enum EntityLabel {
 }
 
 impl EntityLabel {
-    pub const ALL: [EntityLabel; 5] = [
-        EntityLabel::Person,
-        EntityLabel::Org,
-        EntityLabel::Gpe,
-        EntityLabel::Party,
-        EntityLabel::Role,
-    ];
+    pub const ALL: [EntityLabel; 5] =
+        [EntityLabel::Person, EntityLabel::Org, EntityLabel::Gpe, EntityLabel::Party, EntityLabel::Role];
     pub fn as_str(&self) -> &'static str {
         match self {
             EntityLabel::Person => "PERSON",

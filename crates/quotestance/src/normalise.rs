@@ -24,10 +24,7 @@ impl OffsetIndex {
             b.push(text.len());
             b
         };
-        OffsetIndex {
-            boundaries,
-            len: text.len(),
-        }
+        OffsetIndex { boundaries, len: text.len() }
     }
 
     /// Code-point offset of a byte offset (which must be a char boundary).
@@ -60,12 +57,7 @@ impl OffsetIndex {
 
     /// The output span of a byte range.
     pub fn span(&self, r: Range<usize>) -> Span {
-        Span {
-            start: self.char_of(r.start),
-            end: self.char_of(r.end),
-            byte_start: r.start,
-            byte_end: r.end,
-        }
+        Span { start: self.char_of(r.start), end: self.char_of(r.end), byte_start: r.start, byte_end: r.end }
     }
 }
 
@@ -111,10 +103,7 @@ fn is_boilerplate_line(line: &str) -> bool {
         return false;
     }
     let short = l.split_whitespace().count() <= 40;
-    short
-        && BOILERPLATE.iter().any(|b| l.contains(b))
-        && !l.contains('"')
-        && !l.contains('\u{201c}')
+    short && BOILERPLATE.iter().any(|b| l.contains(b)) && !l.contains('"') && !l.contains('\u{201c}')
 }
 
 /// Length of a leading "date YYYY-MM-DD " style prefix, if any.
@@ -124,10 +113,7 @@ fn metadata_prefix(text: &str) -> usize {
     let lower: String = t.chars().take(5).collect::<String>().to_lowercase();
     if lower.starts_with("date ") {
         let rest = &t[5..];
-        let n = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b'-' || *b == b'/')
-            .count();
+        let n = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'-' || *b == b'/').count();
         if n >= 8 {
             let after = &rest[n..];
             let ws = after.len() - after.trim_start().len();
@@ -147,12 +133,7 @@ pub fn normalise(text: &str) -> Normalised<'_> {
         }
         pos += line.len();
     }
-    Normalised {
-        text,
-        index: OffsetIndex::new(text),
-        body_start: metadata_prefix(text),
-        boilerplate,
-    }
+    Normalised { text, index: OffsetIndex::new(text), body_start: metadata_prefix(text), boilerplate }
 }
 
 #[cfg(test)]

@@ -25,18 +25,11 @@ pub struct People {
 impl People {
     /// The person mentioned inside a byte range, first mention first.
     pub fn persons_in(&self, r: &Range<usize>) -> Vec<(Range<usize>, usize)> {
-        self.mentions
-            .iter()
-            .filter(|(m, _)| m.start >= r.start && m.end <= r.end)
-            .cloned()
-            .collect()
+        self.mentions.iter().filter(|(m, _)| m.start >= r.start && m.end <= r.end).cloned().collect()
     }
     /// The most recent mention before a byte offset.
     pub fn mentions_before(&self, pos: usize) -> impl Iterator<Item = &(Range<usize>, usize)> {
-        self.mentions
-            .iter()
-            .rev()
-            .filter(move |(m, _)| m.end <= pos)
+        self.mentions.iter().rev().filter(move |(m, _)| m.end <= pos)
     }
 }
 
@@ -59,37 +52,24 @@ fn compatible(a: &[&str], b: &[&str]) -> bool {
 
 fn role_like(s: &str) -> bool {
     let l = s.to_lowercase();
-    let ws: Vec<&str> = l
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let ws: Vec<&str> = l.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
     !ws.is_empty()
         && ws.len() <= 14
-        && ws.iter().any(|w| {
-            ROLE_NOUNS.contains(w) || *w == "portfolio" || *w == "cabinet" || *w == "shadow"
-        })
+        && ws.iter().any(|w| ROLE_NOUNS.contains(w) || *w == "portfolio" || *w == "cabinet" || *w == "shadow")
 }
 
 /// Runs the people stage over the recogniser's mentions.
 pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> People {
     let text = n.text;
-    let mut out = People {
-        mention_person: vec![None; mentions.len()],
-        ..Default::default()
-    };
+    let mut out = People { mention_person: vec![None; mentions.len()], ..Default::default() };
     // cluster: full names first so that surnames attach to them
-    let mut order: Vec<usize> = (0..mentions.len())
-        .filter(|&i| mentions[i].label == EntityLabel::Person)
-        .collect();
+    let mut order: Vec<usize> = (0..mentions.len()).filter(|&i| mentions[i].label == EntityLabel::Person).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(name_tokens(&text[mentions[i].range.clone()]).len()));
     for i in order {
         let m = &mentions[i];
         let s = &text[m.range.clone()];
         let toks = name_tokens(s);
-        let found = out
-            .people
-            .iter()
-            .position(|p| compatible(&name_tokens(&p.name), &toks));
+        let found = out.people.iter().position(|p| compatible(&name_tokens(&p.name), &toks));
         let pid = match found {
             Some(p) => p,
             None => {
@@ -140,11 +120,8 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
         p.mentions.sort();
         p.variants.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
-    let mut ms: Vec<(Range<usize>, usize)> = mentions
-        .iter()
-        .zip(&out.mention_person)
-        .filter_map(|(m, p)| p.map(|p| (m.range.clone(), p)))
-        .collect();
+    let mut ms: Vec<(Range<usize>, usize)> =
+        mentions.iter().zip(&out.mention_person).filter_map(|(m, p)| p.map(|p| (m.range.clone(), p))).collect();
     ms.sort_by_key(|(r, _)| r.start);
     out.mentions = ms;
     out
@@ -152,17 +129,10 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
 
 fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
     let after = &text[m.range.end..];
-    let para_end = seg
-        .paragraph_of(m.range.start)
-        .map(|i| seg.paragraphs[i].end)
-        .unwrap_or(text.len());
+    let para_end = seg.paragraph_of(m.range.start).map(|i| seg.paragraphs[i].end).unwrap_or(text.len());
     let after = &after[..para_end.saturating_sub(m.range.end).min(after.len())];
     // "(Con, Brackley East)" / "(Labour, Kingsthorpe South, shadow portfolio for ...)"
-    if let Some(inner) = after
-        .strip_prefix(" (")
-        .and_then(|s| s.split_once(')'))
-        .map(|(a, _)| a)
-    {
+    if let Some(inner) = after.strip_prefix(" (").and_then(|s| s.split_once(')')).map(|(a, _)| a) {
         let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
         if let Some(party) = parts.first().and_then(|x| lexicon::party_of(x)) {
             p.party.get_or_insert_with(|| party.to_string());
@@ -179,27 +149,14 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
         let end = rest.find([',', '.', ';', '(']).unwrap_or(rest.len());
         let cand = rest[..end].trim();
         let lower = cand.to_lowercase();
-        if role_like(cand)
-            && !lower.starts_with("who")
-            && !lower.starts_with("said")
-            && !lower.starts_with("and")
-        {
-            let cand = cand
-                .strip_prefix("the ")
-                .or_else(|| cand.strip_prefix("The "))
-                .unwrap_or(cand);
+        if role_like(cand) && !lower.starts_with("who") && !lower.starts_with("said") && !lower.starts_with("and") {
+            let cand = cand.strip_prefix("the ").or_else(|| cand.strip_prefix("The ")).unwrap_or(cand);
             push_role(p, cand);
             org_of_role(p, cand);
         }
     }
     // "X is the leader of ..." / "X, who is the ..."
-    for lead in [
-        " is the ",
-        " is a ",
-        " was the ",
-        ", who is the ",
-        ", who is ",
-    ] {
+    for lead in [" is the ", " is a ", " was the ", ", who is the ", ", who is "] {
         if let Some(rest) = after.strip_prefix(lead) {
             let end = rest.find([',', '.', ';']).unwrap_or(rest.len());
             let cand = rest[..end].trim();
@@ -211,11 +168,7 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
     }
     // before the mention (same sentence): "Conservative councillor X", "Council leader X", "Leader of the Y, councillor X"
     let head = m.title.as_ref().map(|t| t.start).unwrap_or(m.range.start);
-    let sent_start = seg
-        .sentence_of(head)
-        .map(|i| seg.sentences[i].range.start)
-        .unwrap_or(0)
-        .min(head);
+    let sent_start = seg.sentence_of(head).map(|i| seg.sentences[i].range.start).unwrap_or(0).min(head);
     let before = trim(text, sent_start..head, &[]);
     let ws = words(text, before.clone());
     if let Some(last) = ws.last() {
@@ -228,9 +181,7 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
     // contiguous lower-case role words right before ("Council leader", "Party leader councillor", "Parent")
     let mut k = ws.len();
     while k > 0
-        && text[ws[k - 1].end..if k == ws.len() { head } else { ws[k].start }]
-            .trim()
-            .is_empty()
+        && text[ws[k - 1].end..if k == ws.len() { head } else { ws[k].start }].trim().is_empty()
         && k + 6 > ws.len()
     {
         k -= 1;
@@ -239,11 +190,7 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
         let phrase = trim(text, ws[k].start..head, &[]);
         let s = &text[phrase.clone()];
         let s = s.trim_end_matches(|c: char| c.is_whitespace());
-        let s = s
-            .split_whitespace()
-            .filter(|w| !lexicon::TITLES.contains(w))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let s = s.split_whitespace().filter(|w| !lexicon::TITLES.contains(w)).collect::<Vec<_>>().join(" ");
         if role_like(&s) && lexicon::party_of(&s).is_none() {
             push_role(p, &s);
         }
@@ -277,10 +224,7 @@ fn org_of_role(p: &mut Person, role: &str) {
             }
         }
     }
-    if let Some((org, _)) = role
-        .split_once("\u{2019}s ")
-        .or_else(|| role.split_once("'s "))
-    {
+    if let Some((org, _)) = role.split_once("\u{2019}s ").or_else(|| role.split_once("'s ")) {
         if org.chars().next().is_some_and(|c| c.is_uppercase()) {
             p.organisation = Some(org.trim().to_string());
         }

@@ -3,9 +3,7 @@
 use crate::attribution::attribute;
 use crate::entities::{Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
-use crate::model::{
-    Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION,
-};
+use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
 use crate::normalise::normalise;
 use crate::quotes::find_quotes;
 use crate::segment::segment;
@@ -34,13 +32,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            models_dir: None,
-            use_models: false,
-            threads: 0,
-            max_bytes: 8 * 1024 * 1024,
-            abstain_threshold: 0.0,
-        }
+        Config { models_dir: None, use_models: false, threads: 0, max_bytes: 8 * 1024 * 1024, abstain_threshold: 0.0 }
     }
 }
 
@@ -53,20 +45,14 @@ pub struct Pipeline {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("Pipeline").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
 impl Pipeline {
     /// A pipeline of the rule layer alone (needs no model files).
     pub fn rules() -> Pipeline {
-        Pipeline {
-            config: Config::default(),
-            recogniser: Box::new(RuleRecogniser),
-            stance: Box::new(RuleStance),
-        }
+        Pipeline { config: Config::default(), recogniser: Box::new(RuleRecogniser), stance: Box::new(RuleStance) }
     }
 
     /// Builds a pipeline from a config, loading the models it asks for.
@@ -74,11 +60,7 @@ impl Pipeline {
         if config.abstain_threshold.is_nan() || !(0.0..=1.0).contains(&config.abstain_threshold) {
             return Err(Error::Config("abstain_threshold must lie in 0..=1".into()));
         }
-        Ok(Pipeline {
-            config,
-            recogniser: Box::new(RuleRecogniser),
-            stance: Box::new(RuleStance),
-        })
+        Ok(Pipeline { config, recogniser: Box::new(RuleRecogniser), stance: Box::new(RuleStance) })
     }
 
     /// The config this pipeline runs with.
@@ -108,10 +90,7 @@ impl Pipeline {
         let speakers = attribute(&norm, &seg, &cands, &people);
         // 7: stance and targets
         let targets = stance::article_targets(text, &cands, &speakers, &people);
-        let contexts: Vec<_> = cands
-            .iter()
-            .map(|c| stance::context_range(text, c, c.cue.as_ref()))
-            .collect();
+        let contexts: Vec<_> = cands.iter().map(|c| stance::context_range(text, c, c.cue.as_ref())).collect();
         let inputs: Vec<StanceInput<'_>> = cands
             .iter()
             .zip(&speakers)
@@ -144,10 +123,7 @@ impl Pipeline {
             )));
         }
         let ix = &norm.index;
-        let tspan = |r: Range<usize>| TextSpan {
-            span: ix.span(r.clone()),
-            text: text[r].to_string(),
-        };
+        let tspan = |r: Range<usize>| TextSpan { span: ix.span(r.clone()), text: text[r].to_string() };
         let mut quotes = Vec::with_capacity(cands.len());
         for ((c, a), sc) in cands.iter().zip(&speakers).zip(scores) {
             let (mut st, mut p) = sc.best();
@@ -155,12 +131,11 @@ impl Pipeline {
                 st = Stance::Other;
                 p = sc.other;
             }
-            let target =
-                stance::quote_target(text, c, st, a.as_ref(), &people, &targets).map(|t| Target {
-                    name: t.name,
-                    person: t.person,
-                    score: t.score,
-                });
+            let target = stance::quote_target(text, c, st, a.as_ref(), &people, &targets).map(|t| Target {
+                name: t.name,
+                person: t.person,
+                score: t.score,
+            });
             quotes.push(Quote {
                 span: ix.span(c.content.clone()),
                 text: text[c.content.clone()].to_string(),
@@ -203,11 +178,7 @@ impl Pipeline {
             source: doc.source.clone(),
             chars: ix.chars(),
             paragraphs: seg.paragraphs.iter().map(|r| ix.span(r.clone())).collect(),
-            sentences: seg
-                .sentences
-                .iter()
-                .map(|s| ix.span(s.range.clone()))
-                .collect(),
+            sentences: seg.sentences.iter().map(|s| ix.span(s.range.clone())).collect(),
             quotes,
             entities,
             people: people.people,

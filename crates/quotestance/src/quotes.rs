@@ -43,12 +43,8 @@ enum Role {
 
 fn family(c: char) -> Option<Family> {
     match c {
-        '"' | '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => {
-            Some(Family::Double)
-        }
-        '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2039}' | '\u{203a}' => {
-            Some(Family::Single)
-        }
+        '"' | '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => Some(Family::Double),
+        '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2039}' | '\u{203a}' => Some(Family::Single),
         _ => None,
     }
 }
@@ -56,13 +52,7 @@ fn family(c: char) -> Option<Family> {
 fn is_open_context(c: Option<char>) -> bool {
     match c {
         None => true,
-        Some(c) => {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '(' | '[' | '{' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'
-                )
-        }
+        Some(c) => c.is_whitespace() || matches!(c, '(' | '[' | '{' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'),
     }
 }
 
@@ -140,19 +130,11 @@ fn marks_in(text: &str, r: Range<usize>) -> Vec<Mark> {
     let mut prev: Option<char> = text[..r.start].chars().next_back();
     let mut it = s.char_indices().peekable();
     while let Some((i, c)) = it.next() {
-        let next = it
-            .peek()
-            .map(|&(_, d)| d)
-            .or_else(|| text[r.end..].chars().next());
+        let next = it.peek().map(|&(_, d)| d).or_else(|| text[r.end..].chars().next());
         if let Some(fam) = family(c) {
             let role = role(c, prev, next);
             if role != Role::None {
-                out.push(Mark {
-                    pos: r.start + i,
-                    len: c.len_utf8(),
-                    fam,
-                    role,
-                });
+                out.push(Mark { pos: r.start + i, len: c.len_utf8(), fam, role });
             }
         }
         prev = Some(c);
@@ -199,12 +181,7 @@ fn pair_marks(text: &str, seg: &Segmented) -> Vec<Pair> {
             match &mut open {
                 None => {
                     if matches!(m.role, Role::Open | Role::Either) {
-                        open = Some(Pair {
-                            open: m,
-                            close: None,
-                            para_start: pi,
-                            end: para.end,
-                        });
+                        open = Some(Pair { open: m, close: None, para_start: pi, end: para.end });
                         nested = None;
                     }
                 }
@@ -224,12 +201,7 @@ fn pair_marks(text: &str, seg: &Segmented) -> Vec<Pair> {
                         out.push(open.take().expect("open quote"));
                     } else if m.role == Role::Open && m.fam == Family::Double {
                         // a second opener: the first was never closed; restart here
-                        open = Some(Pair {
-                            open: m,
-                            close: None,
-                            para_start: pi,
-                            end: para.end,
-                        });
+                        open = Some(Pair { open: m, close: None, para_start: pi, end: para.end });
                     }
                 }
             }
@@ -248,10 +220,7 @@ fn pair_marks(text: &str, seg: &Segmented) -> Vec<Pair> {
 }
 
 fn lower_words(text: &str, r: Range<usize>) -> Vec<(Range<usize>, String)> {
-    words(text, r)
-        .into_iter()
-        .map(|w| (w.range(), w.text.to_lowercase()))
-        .collect()
+    words(text, r).into_iter().map(|w| (w.range(), w.text.to_lowercase())).collect()
 }
 
 /// Finds a speech verb; returns the range of the verb.
@@ -260,20 +229,14 @@ fn is_speech_verb(w: &str) -> bool {
 }
 
 /// The attribution clause after a closing mark: `, he said`, `, said Cllr Smith`, `— Jane Doe`.
-fn attribution_after(
-    text: &str,
-    from: usize,
-    limit: usize,
-) -> Option<(Range<usize>, Range<usize>)> {
+fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usize>, Range<usize>)> {
     let rest = &text[from..limit];
     // up to the end of the clause: next full stop, quote mark or newline
     let stop = rest
         .char_indices()
         .find(|&(i, c)| {
-            matches!(
-                c,
-                '\n' | '"' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{00ab}' | ';' | '?' | '!'
-            ) || (c == '.' && !crate::segment::ends_with_abbreviation(&rest[..=i]))
+            matches!(c, '\n' | '"' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{00ab}' | ';' | '?' | '!')
+                || (c == '.' && !crate::segment::ends_with_abbreviation(&rest[..=i]))
         })
         .map(|(i, _)| i)
         .unwrap_or(rest.len());
@@ -295,10 +258,7 @@ fn attribution_after(
             if k == 0 {
                 // said Cllr Smith, leader of ...
                 let after = r.end..clause.end;
-                let src_end = text[after.clone()]
-                    .find(',')
-                    .map(|i| after.start + i)
-                    .unwrap_or(after.end);
+                let src_end = text[after.clone()].find(',').map(|i| after.start + i).unwrap_or(after.end);
                 let src = trim(text, after.start..src_end, &[',']);
                 if src.is_empty() {
                     return None;
@@ -321,12 +281,7 @@ fn attribution_after(
 }
 
 /// The attribution clause before an opening mark: `Cllr Smith said: “`, `He added, “`, `from Jane Doe: “`.
-fn attribution_before(
-    text: &str,
-    seg: &Segmented,
-    lo: usize,
-    open: usize,
-) -> Option<(Range<usize>, Range<usize>)> {
+fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Option<(Range<usize>, Range<usize>)> {
     let before = &text[lo..open];
     let t = before.trim_end();
     if t.is_empty() {
@@ -337,11 +292,8 @@ fn attribution_before(
     let core = t.trim_end_matches([':', ',']).trim_end();
     let core_end = lo + core.len();
     // the clause starts at the sentence start (or lo)
-    let sent_start = seg
-        .sentence_of(core_end.saturating_sub(1))
-        .map(|i| seg.sentences[i].range.start)
-        .unwrap_or(lo)
-        .max(lo);
+    let sent_start =
+        seg.sentence_of(core_end.saturating_sub(1)).map(|i| seg.sentences[i].range.start).unwrap_or(lo).max(lo);
     let ws = lower_words(text, sent_start..core_end);
     let (last_r, last_w) = ws.last()?.clone();
     // "... said:" / "..., saying:" / "X added,"
@@ -396,12 +348,7 @@ fn attribution_before(
                 return Some((ws[i].0.clone(), src));
             }
         }
-        if ws.len() <= 6
-            && text[sent_start..core_end]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_uppercase())
-        {
+        if ws.len() <= 6 && text[sent_start..core_end].chars().next().is_some_and(|c| c.is_uppercase()) {
             let src = trim(text, sent_start..core_end, &[',']);
             return Some((core_end..core_end, src));
         }
@@ -415,9 +362,10 @@ fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
         return false;
     };
     let start = seg.sentences[si].range.start.min(pos);
-    lower_words(text, start..pos).iter().any(|(_, w)| {
-        is_speech_verb(w) || w == "rated" || w == "branded" || w == "labelled" || w == "described"
-    }) && !text[start..pos].to_lowercase().contains("so-called")
+    lower_words(text, start..pos)
+        .iter()
+        .any(|(_, w)| is_speech_verb(w) || w == "rated" || w == "branded" || w == "labelled" || w == "described")
+        && !text[start..pos].to_lowercase().contains("so-called")
 }
 
 /// Direct quotations.
@@ -437,10 +385,8 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
         let word_count = words(text, content.clone()).len();
         let lo = prev_close.max(para.start);
         let close_end = p.close.map(|c| c.pos + c.len).unwrap_or(p.end);
-        let end_para = seg
-            .paragraph_of(close_end.saturating_sub(1))
-            .map(|i| seg.paragraphs[i].end)
-            .unwrap_or(close_end);
+        let end_para =
+            seg.paragraph_of(close_end.saturating_sub(1)).map(|i| seg.paragraphs[i].end).unwrap_or(close_end);
         let after = attribution_after(text, close_end, end_para);
         let before = attribution_before(text, seg, lo, p.open.pos);
         // short quotes are scare quotes or ratings unless speech is reported around them
@@ -486,11 +432,7 @@ fn clause_end(text: &str, from: usize, sent_end: usize, call: bool) -> usize {
             }
         }
     }
-    let r = trim(
-        text,
-        from..from + end,
-        &['.', ',', ';', ':', '"', '\u{201d}', '\u{201c}'],
-    );
+    let r = trim(text, from..from + end, &['.', ',', ';', ':', '"', '\u{201d}', '\u{201c}']);
     r.end
 }
 
@@ -553,12 +495,7 @@ const CLAUSE_WORDS: &[&str] = &[
 /// The subject before a verb at word index `vi`: the noun phrase right before it (minus
 /// auxiliaries), back to a clause word; when that is empty (", and said"), the person or
 /// pronoun that opens the sentence.
-fn subject(
-    text: &str,
-    ws: &[(Range<usize>, String)],
-    clause_start: usize,
-    vi: usize,
-) -> Option<Range<usize>> {
+fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: usize) -> Option<Range<usize>> {
     let mut end_i = vi;
     while end_i > 0 && AUXILIARIES.contains(&ws[end_i - 1].1.as_str()) {
         end_i -= 1;
@@ -574,11 +511,7 @@ fn subject(
     // ", said": the verb closes an apposition, so the subject is the whole opening phrase
     let gap = &text[ws[end_i - 1].0.end..ws[vi].0.start];
     if gap.contains(',') && end_i - first <= 25 {
-        let r = trim(
-            text,
-            ws[first].0.start..ws[end_i - 1].0.end,
-            &[',', '(', ')'],
-        );
+        let r = trim(text, ws[first].0.start..ws[end_i - 1].0.end, &[',', '(', ')']);
         if !r.is_empty() {
             return Some(r);
         }
@@ -606,13 +539,7 @@ fn subject(
         return Some(w0.0.clone());
     }
     let mut k = first;
-    while k < vi
-        && text[ws[k].0.clone()]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase())
-        && k - first < 5
-    {
+    while k < vi && text[ws[k].0.clone()].chars().next().is_some_and(|c| c.is_uppercase()) && k - first < 5 {
         k += 1;
     }
     (k > first).then(|| ws[first].0.start..ws[k - 1].0.end)
@@ -638,17 +565,10 @@ fn indirect_in_sentence(
         }
         // a reported clause that runs into a direct quote stops before it
         let mut content = content;
-        if let Some(b) = blocked
-            .iter()
-            .find(|b| b.start > content.start && b.start < content.end)
-        {
+        if let Some(b) = blocked.iter().find(|b| b.start > content.start && b.start < content.end) {
             let lead = &text[content.start..b.start];
             if lead.contains(':') || lead.trim_end().ends_with(',') {
-                content = trim(
-                    text,
-                    content.start..b.start,
-                    &['"', '\u{201c}', '\u{2018}', '\'', ':', ',', ' '],
-                );
+                content = trim(text, content.start..b.start, &['"', '\u{201c}', '\u{2018}', '\'', ':', ',', ' ']);
             }
         }
         if content.is_empty() || inside(content.start) {
@@ -673,12 +593,8 @@ fn indirect_in_sentence(
             let start = ws[b].0.start;
             let end = clause_end(text, start, sent.end, true);
             // "a motion calling for" / "petition calling for": the noun is the source
-            let noun = (a > 0
-                && matches!(
-                    ws[a - 1].1.as_str(),
-                    "motion" | "petition" | "letter" | "statement"
-                ))
-            .then(|| ws[a - 1].0.clone());
+            let noun = (a > 0 && matches!(ws[a - 1].1.as_str(), "motion" | "petition" | "letter" | "statement"))
+                .then(|| ws[a - 1].0.clone());
             let src = noun.or_else(|| subject(text, &ws, sent.start, a));
             push(start..end, cue, src);
             break;
@@ -692,11 +608,7 @@ fn indirect_in_sentence(
             }
             let rest: Vec<&str> = ws[b..].iter().map(|(_, w)| w.as_str()).collect();
             let accuse = phrase.starts_with("accus");
-            let has_comp = if accuse {
-                rest.contains(&"of")
-            } else {
-                rest.contains(&"to")
-            };
+            let has_comp = if accuse { rest.contains(&"of") } else { rest.contains(&"to") };
             if !has_comp || (*phrase == "told" && !rest.contains(&"to")) {
                 continue;
             }
@@ -802,15 +714,10 @@ fn indirect_in_sentence(
             continue;
         }
         let tail = &text[vr.end..sent.end];
-        if !tail
-            .trim()
-            .trim_end_matches(['.', '!'])
-            .split_whitespace()
-            .all(|w| {
-                w.chars().next().is_some_and(|c| c.is_uppercase())
-                    || matches!(w, "in" | "a" | "statement" | "on" | "yesterday" | "today")
-            })
-            && !tail.trim().trim_end_matches('.').is_empty()
+        if !tail.trim().trim_end_matches(['.', '!']).split_whitespace().all(|w| {
+            w.chars().next().is_some_and(|c| c.is_uppercase())
+                || matches!(w, "in" | "a" | "statement" | "on" | "yesterday" | "today")
+        }) && !tail.trim().trim_end_matches('.').is_empty()
         {
             continue;
         }
@@ -830,10 +737,7 @@ fn indirect_in_sentence(
         break;
     }
     // the earliest cue of the sentence wins: later cues sit inside its clause
-    if let Some(best) = found
-        .into_iter()
-        .min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX))
-    {
+    if let Some(best) = found.into_iter().min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX)) {
         out.push(best);
     }
 }
@@ -843,10 +747,8 @@ pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
     let text = n.text;
     let mut quotes = direct(n, seg);
     // direct quotes block reported-speech detection (marks included)
-    let blocked: Vec<Range<usize>> = quotes
-        .iter()
-        .map(|q| q.content.start.saturating_sub(3)..q.content.end + 3)
-        .collect();
+    let blocked: Vec<Range<usize>> =
+        quotes.iter().map(|q| q.content.start.saturating_sub(3)..q.content.end + 3).collect();
     let mut reported = Vec::new();
     for s in &seg.sentences {
         indirect_in_sentence(text, s.range.clone(), s.paragraph, &blocked, &mut reported);
@@ -857,9 +759,7 @@ pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
             .iter()
             .enumerate()
             .filter(|(_, q)| {
-                q.kind == QuoteKind::Direct
-                    && q.content.start >= r.content.start
-                    && q.content.end <= r.content.end + 4
+                q.kind == QuoteKind::Direct && q.content.start >= r.content.start && q.content.end <= r.content.end + 4
             })
             .map(|(i, _)| i)
             .collect();

@@ -40,10 +40,9 @@ impl Segmented {
 
 /// Titles after which a full stop does not end a sentence, beyond those sentencex knows.
 const EXTRA_ABBREVIATIONS: &[&str] = &[
-    "cllr", "coun", "cr", "supt", "insp", "det", "sgt", "gov", "sen", "rep", "prof", "rev", "hon",
-    "rt", "st", "no", "mr", "mrs", "ms", "dr", "jr", "sr", "lt", "col", "gen", "capt", "cmdr",
-    "ch", "pc", "dc", "ds", "di", "dci", "vs", "v", "inc", "ltd", "co", "corp", "dept", "est",
-    "approx", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+    "cllr", "coun", "cr", "supt", "insp", "det", "sgt", "gov", "sen", "rep", "prof", "rev", "hon", "rt", "st", "no",
+    "mr", "mrs", "ms", "dr", "jr", "sr", "lt", "col", "gen", "capt", "cmdr", "ch", "pc", "dc", "ds", "di", "dci", "vs",
+    "v", "inc", "ltd", "co", "corp", "dept", "est", "approx", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
 ];
 
 pub(crate) fn ends_with_abbreviation(s: &str) -> bool {
@@ -51,14 +50,8 @@ pub(crate) fn ends_with_abbreviation(s: &str) -> bool {
     let Some(stem) = t.strip_suffix('.') else {
         return false;
     };
-    let word: String = stem
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphabetic())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let word: String =
+        stem.chars().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
     if word.is_empty() {
         return false;
     }
@@ -108,11 +101,7 @@ pub fn segment(n: &Normalised<'_>) -> Segmented {
         if pieces.is_empty() {
             pieces.push(p.clone());
         }
-        out.sentences
-            .extend(pieces.into_iter().map(|range| Sentence {
-                range,
-                paragraph: pi,
-            }));
+        out.sentences.extend(pieces.into_iter().map(|range| Sentence { range, paragraph: pi }));
     }
     out
 }
@@ -124,11 +113,7 @@ mod tests {
 
     fn sents(t: &str) -> Vec<&str> {
         let n = normalise(t);
-        segment(&n)
-            .sentences
-            .iter()
-            .map(|s| &t[s.range.clone()])
-            .collect()
+        segment(&n).sentences.iter().map(|s| &t[s.range.clone()]).collect()
     }
 
     #[test]

@@ -68,8 +68,7 @@ impl RuleStance {
     fn one(&self, x: &StanceInput<'_>) -> StanceScores {
         let q = x.quote;
         let qc = format!("{} {}", x.cue, q);
-        let resign =
-            RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
+        let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
         let demand = DEMAND.is_match(&qc);
         if x.speaker_is_target {
             if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
@@ -84,8 +83,7 @@ impl RuleStance {
                 peaked(Stance::Other, 0.6)
             };
         }
-        if resign && (demand || x.cue.to_lowercase().contains("call")) && !NEGATED_CALL.is_match(q)
-        {
+        if resign && (demand || x.cue.to_lowercase().contains("call")) && !NEGATED_CALL.is_match(q) {
             return peaked(Stance::CallToResign, 0.75);
         }
         if SUPPORT.is_match(q) {
@@ -135,12 +133,7 @@ pub fn article_targets(
         }
     }
     let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0).collect();
-    ids.sort_by_key(|&i| {
-        (
-            std::cmp::Reverse(count[i]),
-            people.people[i].mentions.first().map(|m| m.start),
-        )
-    });
+    ids.sort_by_key(|&i| (std::cmp::Reverse(count[i]), people.people[i].mentions.first().map(|m| m.start)));
     ids
 }
 
@@ -154,33 +147,18 @@ pub fn quote_target(
     targets: &[usize],
 ) -> Option<TargetRef> {
     let sp = speaker.and_then(|a| a.person);
-    let named = |pid: usize, score: f32| TargetRef {
-        name: people.people[pid].name.clone(),
-        person: Some(pid),
-        score,
-    };
+    let named = |pid: usize, score: f32| TargetRef { name: people.people[pid].name.clone(), person: Some(pid), score };
     match stance {
         Stance::Other => None,
-        Stance::Rebuttal => sp
-            .map(|p| named(p, 0.8))
-            .or_else(|| targets.first().map(|&p| named(p, 0.5))),
+        Stance::Rebuttal => sp.map(|p| named(p, 0.8)).or_else(|| targets.first().map(|&p| named(p, 0.5))),
         Stance::CallToResign | Stance::Defence => {
-            let inside: Vec<usize> = people
-                .persons_in(&q.content)
-                .into_iter()
-                .map(|(_, p)| p)
-                .filter(|p| Some(*p) != sp)
-                .collect();
-            if let Some(&p) =
-                inside
-                    .iter()
-                    .find(|p| targets.contains(p))
-                    .or(if stance == Stance::CallToResign {
-                        inside.first()
-                    } else {
-                        None
-                    })
-            {
+            let inside: Vec<usize> =
+                people.persons_in(&q.content).into_iter().map(|(_, p)| p).filter(|p| Some(*p) != sp).collect();
+            if let Some(&p) = inside.iter().find(|p| targets.contains(p)).or(if stance == Stance::CallToResign {
+                inside.first()
+            } else {
+                None
+            }) {
                 return Some(named(p, 0.8));
             }
             if let Some(&p) = targets.first() {
@@ -193,11 +171,7 @@ pub fn quote_target(
                 if let Some(r) = name.get_mut(0..1) {
                     r.make_ascii_uppercase();
                 }
-                TargetRef {
-                    name,
-                    person: None,
-                    score: 0.4,
-                }
+                TargetRef { name, person: None, score: 0.4 }
             })
         }
     }
@@ -205,12 +179,8 @@ pub fn quote_target(
 
 /// The context a classifier sees: the quote's sentence(s), clipped.
 pub fn context_range(text: &str, q: &QuoteCandidate, cue: Option<&Range<usize>>) -> Range<usize> {
-    let lo = cue
-        .map(|c| c.start.min(q.content.start))
-        .unwrap_or(q.content.start);
-    let hi = cue
-        .map(|c| c.end.max(q.content.end))
-        .unwrap_or(q.content.end);
+    let lo = cue.map(|c| c.start.min(q.content.start)).unwrap_or(q.content.start);
+    let hi = cue.map(|c| c.end.max(q.content.end)).unwrap_or(q.content.end);
     let mut lo = lo.saturating_sub(120);
     while !text.is_char_boundary(lo) {
         lo -= 1;
@@ -227,62 +197,21 @@ mod tests {
     use super::*;
 
     fn st(q: &str, cue: &str, target: bool) -> Stance {
-        RuleStance.classify(&[StanceInput {
-            quote: q,
-            context: q,
-            cue,
-            speaker_is_target: target,
-            same_party: false,
-        }])[0]
-            .best()
-            .0
+        RuleStance.classify(&[StanceInput { quote: q, context: q, cue, speaker_is_target: target, same_party: false }])
+            [0]
+        .best()
+        .0
     }
 
     #[test]
     fn calls_defences_rebuttals() {
-        assert_eq!(
-            st("Mr Doe to step down", "called for", false),
-            Stance::CallToResign
-        );
-        assert_eq!(
-            st("The right thing for him to do is to resign.", "said", false),
-            Stance::CallToResign
-        );
-        assert_eq!(
-            st("She should consider her position.", "said", false),
-            Stance::CallToResign
-        );
-        assert_eq!(
-            st(
-                "I am not calling for her to resign, but answers are needed.",
-                "said",
-                false
-            ),
-            Stance::Other
-        );
-        assert_eq!(
-            st(
-                "it was not appropriate to call for Councillor Grant to resign",
-                "said",
-                false
-            ),
-            Stance::Defence
-        );
-        assert_eq!(
-            st("He has my full confidence.", "said", false),
-            Stance::Defence
-        );
-        assert_eq!(
-            st(
-                "I am not going anywhere. The improvement plan is working.",
-                "said",
-                true
-            ),
-            Stance::Rebuttal
-        );
-        assert_eq!(
-            st("The report makes difficult reading.", "said", false),
-            Stance::Other
-        );
+        assert_eq!(st("Mr Doe to step down", "called for", false), Stance::CallToResign);
+        assert_eq!(st("The right thing for him to do is to resign.", "said", false), Stance::CallToResign);
+        assert_eq!(st("She should consider her position.", "said", false), Stance::CallToResign);
+        assert_eq!(st("I am not calling for her to resign, but answers are needed.", "said", false), Stance::Other);
+        assert_eq!(st("it was not appropriate to call for Councillor Grant to resign", "said", false), Stance::Defence);
+        assert_eq!(st("He has my full confidence.", "said", false), Stance::Defence);
+        assert_eq!(st("I am not going anywhere. The improvement plan is working.", "said", true), Stance::Rebuttal);
+        assert_eq!(st("The report makes difficult reading.", "said", false), Stance::Other);
     }
 }

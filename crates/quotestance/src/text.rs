@@ -47,10 +47,7 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Tok<'_>> {
                 // joiner only when a word char follows
                 let rest = &s[j + d.len_utf8()..];
                 match rest.chars().next() {
-                    Some(e)
-                        if is_word_char(e)
-                            && (d != '.' || end - i == 1 || s[i..end].contains('.')) =>
-                    {
+                    Some(e) if is_word_char(e) && (d != '.' || end - i == 1 || s[i..end].contains('.')) => {
                         end = j + d.len_utf8();
                         it.next();
                     }
@@ -63,10 +60,7 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Tok<'_>> {
         // keep the dot of an initial or an abbreviation ("J.", "Cllr.", "U.S.")
         if s[end..].starts_with('.') {
             let w = &s[i..end];
-            if w.chars().count() == 1
-                || crate::lexicon::TITLES.contains(&format!("{w}.").as_str())
-                || w.contains('.')
-            {
+            if w.chars().count() == 1 || crate::lexicon::TITLES.contains(&format!("{w}.").as_str()) || w.contains('.') {
                 end += 1;
             }
         }
@@ -96,18 +90,6 @@ mod tests {
     fn tokens_keep_apostrophes_and_initials() {
         let t = "Cllr. J. R. O'Neill's well-paid children’s U.S. job.";
         let w: Vec<&str> = words(t, 0..t.len()).iter().map(|w| w.text).collect();
-        assert_eq!(
-            w,
-            vec![
-                "Cllr.",
-                "J.",
-                "R.",
-                "O'Neill's",
-                "well-paid",
-                "children’s",
-                "U.S.",
-                "job"
-            ]
-        );
+        assert_eq!(w, vec!["Cllr.", "J.", "R.", "O'Neill's", "well-paid", "children’s", "U.S.", "job"]);
     }
 }
