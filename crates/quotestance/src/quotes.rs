@@ -742,13 +742,19 @@ fn indirect_in_sentence(
     }
 }
 
+/// The content range plus the quote marks around it (one char each side).
+fn widen(text: &str, r: Range<usize>) -> Range<usize> {
+    let start = text[..r.start].chars().next_back().map_or(r.start, |c| r.start - c.len_utf8());
+    let end = text[r.end..].chars().next().map_or(r.end, |c| r.end + c.len_utf8());
+    start..end
+}
+
 /// Runs the quotes stage.
 pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
     let text = n.text;
     let mut quotes = direct(n, seg);
     // direct quotes block reported-speech detection (marks included)
-    let blocked: Vec<Range<usize>> =
-        quotes.iter().map(|q| q.content.start.saturating_sub(3)..q.content.end + 3).collect();
+    let blocked: Vec<Range<usize>> = quotes.iter().map(|q| widen(text, q.content.clone())).collect();
     let mut reported = Vec::new();
     for s in &seg.sentences {
         indirect_in_sentence(text, s.range.clone(), s.paragraph, &blocked, &mut reported);
@@ -779,4 +785,23 @@ pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
     quotes.sort_by_key(|q| q.content.start);
     quotes.dedup_by(|b, a| a.content.start < b.content.end && b.content.start < a.content.end);
     quotes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::normalise;
+    use crate::segment::segment;
+
+    fn quotes(t: &str) -> Vec<(String, QuoteKind)> {
+        let n = normalise(t);
+        let s = segment(&n);
+        find_quotes(&n, &s).into_iter().map(|q| (t[q.content].to_string(), q.kind)).collect()
+    }
+
+    #[test]
+    fn adversarial_marks_do_not_panic() {
+        quotes("called for Cllr\u{201c}\u{ab}CllrCllrCllr");
+        quotes("\u{201c}\u{feff}\u{201c}x said \u{201d}");
+    }
 }
