@@ -219,31 +219,6 @@ impl PyPipeline {
         serde_json::to_string(self.inner.config()).map_err(|e| to_pyerr(e.into()))
     }
 
-    /// Labels one document; returns the `Annotated` JSON. Releases the GIL.
-    #[pyo3(signature = (id, text, title=None, url=None, date=None, source=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn annotate(
-        &self,
-        py: Python<'_>,
-        id: String,
-        text: String,
-        title: Option<String>,
-        url: Option<String>,
-        date: Option<String>,
-        source: Option<String>,
-    ) -> PyResult<String> {
-        let doc = Document {
-            id,
-            text,
-            title,
-            url,
-            date,
-            source,
-        };
-        py.detach(|| label_json(&self.inner, &doc))
-            .map_err(to_pyerr)
-    }
-
     /// Labels a list of records `(id, text, title, url, date, source)` on
     /// `n_threads` threads (0: the config's `threads`, then all cores), with the
     /// GIL released. Returns one item per record, in order: the `Annotated`
