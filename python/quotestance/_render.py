@@ -13,7 +13,7 @@ STANCE_COLOURS: Dict[str, str] = {
     "call_to_resign": "#f28b82",
     "defence": "#8fd694",
     "rebuttal": "#8ab4f8",
-    "other": "#d7d7d7",
+    "other": "#e6dcbe",
 }
 STANCE_LABELS: Dict[str, str] = {
     "call_to_resign": "call to resign",

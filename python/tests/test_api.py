@@ -71,7 +71,7 @@ def test_to_dict_and_json_round_trip(nlp: quotestance.Language, article: str) ->
 
 def test_demo_has_every_typed_attribute() -> None:
     doc = quotestance.demo()
-    assert [q.stance for q in doc.quotes] == ["call_to_resign", "call_to_resign", "defence", "rebuttal"]
+    assert [q.stance for q in doc.quotes] == ["call_to_resign", "call_to_resign", "defence", "rebuttal", "other"]
     for q in doc.quotes:
         assert doc.text[q.start:q.end] == q.text
         assert doc.text.encode()[q.byte_start:q.byte_end].decode() == q.text
@@ -79,10 +79,13 @@ def test_demo_has_every_typed_attribute() -> None:
         assert set(q.scores) == {"call_to_resign", "defence", "rebuttal", "other"}
         assert q.stance_score == max(q.scores.values())
         assert q.speaker is not None and q.speaker.name and q.speaker.mention is not None
-        assert q.target is not None and q.target.name == "Peter Okafor"
+        if q.stance == "other":
+            assert q.target is None and q.speaker.person is None
+        else:
+            assert q.target is not None and q.target.name == "Peter Okafor"
         assert q.cue is not None and doc.text[q.cue.start:q.cue.end] == q.cue.text
         assert q.to_dict()["text"] == q.text
-    p = doc.people[q.speaker.person]  # type: ignore[index]
+    p = doc.people[doc.quotes[3].speaker.person]  # type: ignore[union-attr,index]
     assert p.name == "Sandra Tilley" and p.gender == "female" and p.roles == ["council leader"]
     assert all(doc.text[m.start:m.end] in p.variants for m in p.mentions)
     assert {e.label for e in doc.entities} == {"PERSON", "GPE", "PARTY", "ROLE"}

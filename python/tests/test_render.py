@@ -45,7 +45,7 @@ def test_overlapping_quotes_are_clipped() -> None:
     q0.update(start=q0["start"] + 5, end=q0["end"] + 3)  # overlaps quote 0
     d["quotes"].insert(1, q0)
     out = quotestance.render(quotestance.Doc.from_dict(d))
-    assert out.count("<mark") == 5
+    assert out.count("<mark") == 6
     opened = 0
     for tag in re.findall(r"</?mark", out):
         opened += 1 if tag == "<mark" else -1

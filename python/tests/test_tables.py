@@ -22,13 +22,13 @@ def test_to_pandas(nlp: quotestance.Language) -> None:
     assert row.scores["defence"] == pytest.approx(q.scores["defence"])
     assert df.dtypes["start"] == "int64"
     assert isinstance(quotestance.to_pandas([]), pd.DataFrame)
-    assert len(quotestance.to_pandas(demo)) == 4  # one doc is fine too
+    assert len(quotestance.to_pandas(demo)) == 5  # one doc is fine too
 
 
 def test_to_arrow() -> None:
     pa = pytest.importorskip("pyarrow")
     t = quotestance.to_arrow([quotestance.demo()])
-    assert t.column_names == COLUMNS and t.num_rows == 4
+    assert t.column_names == COLUMNS and t.num_rows == 5
     assert t.schema.field("scores").type == pa.struct([(s, pa.float32()) for s in
                                                         ("call_to_resign", "defence", "rebuttal", "other")])
     assert t.column("speaker").to_pylist()[2] == "Sandra Tilley"

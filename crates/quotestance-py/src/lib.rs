@@ -321,7 +321,7 @@ fn quote(
     words: &str,
     kind: QuoteKind,
     cue: &str,
-    speaker: Option<(&str, &str, usize)>,
+    speaker: Option<(&str, &str, Option<usize>)>,
     p: [f32; 4],
     target: Option<(&str, usize)>,
     paragraph: usize,
@@ -336,7 +336,7 @@ fn quote(
         speaker: speaker.map(|(name, mention, person)| Speaker {
             name: name.to_string(),
             mention: Some(text_span(text, mention)),
-            person: Some(person),
+            person,
             score: 0.9,
             rule: "example".to_string(),
         }),
@@ -356,7 +356,8 @@ fn example() -> (String, Annotated) {
     let text = "Opposition councillors in Redbridge Vale have called for Cllr Peter Okafor to step down over the \
                 café contract.\n\n\u{201c}He has lost the confidence of residents <and> must go now,\u{201d} said Cllr \
                 Helen Marsh, leader of the Labour group.\n\nCouncil leader Sandra Tilley said he had her full support. \
-                \u{201c}Peter has done nothing wrong,\u{201d} she added."
+                \u{201c}Peter has done nothing wrong,\u{201d} she added. A council spokesperson said the contract would be \
+                reviewed in the new year."
         .to_string();
     let t = text.as_str();
     let person = |id: usize,
@@ -408,7 +409,7 @@ fn example() -> (String, Annotated) {
             "Cllr Peter Okafor to step down over the café contract",
             QuoteKind::Indirect,
             "called for",
-            Some(("Helen Marsh", "Opposition councillors", 1)),
+            Some(("Helen Marsh", "Opposition councillors", Some(1))),
             [0.91, 0.02, 0.02, 0.05],
             Some(("Peter Okafor", 0)),
             0,
@@ -418,7 +419,7 @@ fn example() -> (String, Annotated) {
             "He has lost the confidence of residents <and> must go now,",
             QuoteKind::Direct,
             "said",
-            Some(("Helen Marsh", "Cllr Helen Marsh", 1)),
+            Some(("Helen Marsh", "Cllr Helen Marsh", Some(1))),
             [0.88, 0.03, 0.03, 0.06],
             Some(("Peter Okafor", 0)),
             1,
@@ -428,7 +429,7 @@ fn example() -> (String, Annotated) {
             "he had her full support",
             QuoteKind::Indirect,
             "said",
-            Some(("Sandra Tilley", "Council leader Sandra Tilley", 2)),
+            Some(("Sandra Tilley", "Council leader Sandra Tilley", Some(2))),
             [0.05, 0.85, 0.05, 0.05],
             Some(("Peter Okafor", 0)),
             2,
@@ -438,9 +439,19 @@ fn example() -> (String, Annotated) {
             "Peter has done nothing wrong,",
             QuoteKind::Direct,
             "she added",
-            Some(("Sandra Tilley", "she", 2)),
+            Some(("Sandra Tilley", "she", Some(2))),
             [0.04, 0.21, 0.70, 0.05],
             Some(("Peter Okafor", 0)),
+            2,
+        ),
+        quote(
+            t,
+            "the contract would be reviewed in the new year",
+            QuoteKind::Indirect,
+            "said",
+            Some(("council spokesperson", "A council spokesperson", None)),
+            [0.02, 0.08, 0.05, 0.85],
+            None,
             2,
         ),
     ];
