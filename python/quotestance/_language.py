@@ -41,6 +41,11 @@ def _opt_str(rec: Mapping[str, Any], key: str, id: str) -> Optional[str]:
 
 def _record(item: Any, index: int) -> Record:
     """One input record -> the tuple the extension takes; raises InputError."""
+    if type(item) is str:  # the common cases first, without the Mapping ABC check
+        return (str(index), item, None, None, None, None)
+    if type(item) is dict and type(item.get("text")) is str and len(item) <= 2:
+        raw_id = item.get("id")
+        return (str(index) if raw_id is None else str(raw_id), item["text"], None, None, None, None)
     if isinstance(item, Mapping):
         if "text" not in item:
             raise InputError(f"record {index}: a mapping needs a 'text' key (keys: {sorted(map(str, item))})")
