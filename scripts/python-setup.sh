@@ -18,13 +18,14 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "== creating $VENV with $($PYTHON --version)"
     "$PYTHON" -m venv "$VENV"
 fi
+VENV="$(cd "$VENV" && pwd)"
 echo "== installing the Python tools"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.16,<2" "pytest>=7" "pandas>=1.5" "pyarrow>=12" "mypy>=1.10" \
     "nbclient>=0.10" "nbformat>=5" "ipykernel>=6"
 
 echo "== building and installing quotestance (maturin develop --release)"
-VIRTUAL_ENV="$PWD/$VENV" PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/maturin" develop --release --quiet 2>&1 | tail -n 3
+VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" develop --release --quiet 2>&1 | tail -n 3
 
 if [ "${QS_CHROMIUM:-auto}" != "0" ] && ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
