@@ -1,0 +1,195 @@
+"""Type stubs of the quotestance package."""
+
+import os
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+
+import pandas
+import pyarrow
+
+from ._quotestance import (
+    ConfigError as ConfigError,
+    InputError as InputError,
+    ModelNotFoundError as ModelNotFoundError,
+    QuotestanceError as QuotestanceError,
+    schema_version as schema_version,
+)
+
+__all__ = [
+    "ConfigError", "Doc", "Entity", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
+    "Quote", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "Target", "TextSpan",
+    "demo", "load", "render", "schema_version", "to_arrow", "to_pandas",
+]
+
+__version__: str
+STANCE_COLOURS: Dict[str, str]
+
+_TextLike = Union[str, bytes]
+_InputItem = Union[str, bytes, bytearray, memoryview, Mapping[str, Any]]
+
+class Span:
+    start: int
+    end: int
+    byte_start: int
+    byte_end: int
+    def __init__(self, start: int, end: int, byte_start: int, byte_end: int) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Span: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+class TextSpan:
+    start: int
+    end: int
+    text: str
+    byte_start: int
+    byte_end: int
+    def __init__(self, start: int, end: int, text: str, byte_start: int = -1, byte_end: int = -1) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> TextSpan: ...
+
+class Speaker:
+    name: str
+    score: float
+    rule: str
+    mention: Optional[TextSpan]
+    person: Optional[int]
+    def __init__(self, name: str, score: float, rule: str, mention: Optional[TextSpan] = None,
+                 person: Optional[int] = None) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Speaker: ...
+
+class Target:
+    name: str
+    score: float
+    person: Optional[int]
+    def __init__(self, name: str, score: float, person: Optional[int] = None) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Target: ...
+
+class Quote:
+    start: int
+    end: int
+    text: str
+    kind: str
+    stance: str
+    stance_score: float
+    scores: Dict[str, float]
+    paragraph: int
+    speaker: Optional[Speaker]
+    target: Optional[Target]
+    cue: Optional[TextSpan]
+    byte_start: int
+    byte_end: int
+    def __init__(self, start: int, end: int, text: str, kind: str, stance: str, stance_score: float,
+                 scores: Dict[str, float], paragraph: int, speaker: Optional[Speaker] = None,
+                 target: Optional[Target] = None, cue: Optional[TextSpan] = None, byte_start: int = -1,
+                 byte_end: int = -1, _raw: Dict[str, Any] = ...) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Quote: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+class Entity:
+    start: int
+    end: int
+    text: str
+    label: str
+    score: float
+    canonical: Optional[str]
+    person: Optional[int]
+    def __init__(self, start: int, end: int, text: str, label: str, score: float,
+                 canonical: Optional[str] = None, person: Optional[int] = None) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Entity: ...
+
+class Person:
+    id: int
+    name: str
+    variants: List[str]
+    roles: List[str]
+    mentions: List[Span]
+    title: Optional[str]
+    party: Optional[str]
+    ward: Optional[str]
+    organisation: Optional[str]
+    gender: Optional[str]
+    def __init__(self, id: int, name: str, variants: List[str], roles: List[str], mentions: List[Span],
+                 title: Optional[str] = None, party: Optional[str] = None, ward: Optional[str] = None,
+                 organisation: Optional[str] = None, gender: Optional[str] = None) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Person: ...
+
+class ResignationCall:
+    caller: str
+    target: str
+    evidence: List[int]
+    score: float
+    caller_person: Optional[int]
+    target_person: Optional[int]
+    def __init__(self, caller: str, target: str, evidence: List[int], score: float,
+                 caller_person: Optional[int] = None, target_person: Optional[int] = None) -> None: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> ResignationCall: ...
+
+class Doc:
+    ok: bool
+    error: Optional[str]
+    def __init__(self, json_text: str, text: str) -> None: ...
+    @classmethod
+    def from_json(cls, data: str, text: str) -> Doc: ...
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], text: Optional[str] = None) -> Doc: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> Optional[str]: ...
+    @property
+    def url(self) -> Optional[str]: ...
+    @property
+    def date(self) -> Optional[str]: ...
+    @property
+    def source(self) -> Optional[str]: ...
+    @property
+    def schema_version(self) -> str: ...
+    @property
+    def quotes(self) -> List[Quote]: ...
+    @property
+    def entities(self) -> List[Entity]: ...
+    @property
+    def people(self) -> List[Person]: ...
+    @property
+    def resignation_calls(self) -> List[ResignationCall]: ...
+    @property
+    def paragraphs(self) -> List[Span]: ...
+    @property
+    def sentences(self) -> List[Span]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self, indent: Optional[int] = None) -> str: ...
+    def _repr_html_(self) -> str: ...
+
+class ErrorRecord:
+    ok: bool
+    id: Optional[str]
+    index: int
+    exception: BaseException
+    def __init__(self, id: Optional[str], index: int, exception: BaseException) -> None: ...
+    @property
+    def error(self) -> str: ...
+    def raise_(self) -> None: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+class Language:
+    def __init__(self, pipeline: Any, config: Dict[str, Any]) -> None: ...
+    @property
+    def config(self) -> Dict[str, Any]: ...
+    def __call__(self, text: _TextLike, id: Optional[str] = None, *, title: Optional[str] = None,
+                 url: Optional[str] = None, date: Optional[str] = None,
+                 source: Optional[str] = None) -> Doc: ...
+    def pipe(self, texts: Iterable[_InputItem], batch_size: int = 64, n_threads: int = 0,
+             on_error: str = "yield") -> Iterator[Union[Doc, ErrorRecord]]: ...
+
+def load(models_dir: Union[str, os.PathLike[str], None] = None, **config: Any) -> Language: ...
+def render(doc: Doc, legend: bool = True, calls: bool = True, title: bool = True) -> str: ...
+def to_pandas(docs: Iterable[Union[Doc, ErrorRecord]]) -> pandas.DataFrame: ...
+def to_arrow(docs: Iterable[Union[Doc, ErrorRecord]]) -> pyarrow.Table: ...
+def demo() -> Doc: ...

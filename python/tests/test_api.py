@@ -1,0 +1,171 @@
+"""The public API: load, call, pipe, result objects, serialisation."""
+
+import itertools
+import json
+import pickle
+import threading
+import time
+
+import pytest
+
+import quotestance
+
+
+def test_exports_and_hierarchy() -> None:
+    for name in quotestance.__all__:
+        assert hasattr(quotestance, name), name
+    for exc in (quotestance.InputError, quotestance.ConfigError, quotestance.ModelNotFoundError):
+        assert issubclass(exc, quotestance.QuotestanceError)
+    assert issubclass(quotestance.QuotestanceError, Exception)
+    assert quotestance.QuotestanceError.__module__ == "quotestance"
+    assert quotestance.schema_version() == "1.0"
+    assert quotestance.__version__
+
+
+def test_load_config(nlp: quotestance.Language) -> None:
+    cfg = nlp.config
+    assert set(cfg) == {"models_dir", "use_models", "threads", "max_bytes", "abstain_threshold"}
+    nlp2 = quotestance.load(threads=2, max_bytes=1000, abstain_threshold=0.25)
+    assert nlp2.config["threads"] == 2 and nlp2.config["max_bytes"] == 1000
+    assert quotestance.load(models_dir="/nonexistent/models").config["models_dir"] == "/nonexistent/models"
+
+
+def test_unknown_config_key_is_a_clear_error() -> None:
+    with pytest.raises(quotestance.ConfigError, match=r"unknown field `max_byte`.*max_bytes"):
+        quotestance.load(max_byte=10)
+
+
+@pytest.mark.parametrize("kwargs", [{"abstain_threshold": 2.0}, {"threads": -1}, {"threads": "two"},
+                                    {"max_bytes": object()}])
+def test_bad_config_values(kwargs: dict) -> None:
+    with pytest.raises(quotestance.ConfigError):
+        quotestance.load(**kwargs)
+
+
+def test_call(nlp: quotestance.Language, article: str) -> None:
+    doc = nlp(article, id="a1", title="T", url="u", date="2026-01-01", source="S")
+    assert doc.ok and doc.error is None
+    assert doc.id == "a1" and doc.text is article
+    assert (doc.title, doc.url, doc.date, doc.source) == ("T", "u", "2026-01-01", "S")
+    assert doc.schema_version == quotestance.schema_version()
+    assert len(doc.paragraphs) == 3
+    # offsets are code points: Python str indices
+    assert article[doc.paragraphs[1].start:doc.paragraphs[1].end].startswith("\u201cHe must go")
+    for attr in ("quotes", "people", "entities", "resignation_calls", "sentences"):
+        assert isinstance(getattr(doc, attr), list)
+    assert nlp(article).id == "0"
+    assert "Doc id='a1'" in repr(doc)
+
+
+def test_to_dict_and_json_round_trip(nlp: quotestance.Language, article: str) -> None:
+    doc = nlp(article, id="x")
+    d = doc.to_dict()
+    assert d["text"] == article and d["id"] == "x" and d["chars"] == len(article)
+    assert json.loads(doc.to_json()) == d
+    back = quotestance.Doc.from_dict(d)
+    assert back.to_dict() == d
+    assert pickle.loads(pickle.dumps(doc)).to_dict() == d
+    with pytest.raises(ValueError):
+        quotestance.Doc.from_json("[1, 2]", "t")
+
+
+def test_demo_has_every_typed_attribute() -> None:
+    doc = quotestance.demo()
+    assert [q.stance for q in doc.quotes] == ["call_to_resign", "call_to_resign", "defence", "rebuttal", "other"]
+    for q in doc.quotes:
+        assert doc.text[q.start:q.end] == q.text
+        assert doc.text.encode()[q.byte_start:q.byte_end].decode() == q.text
+        assert q.kind in ("direct", "indirect", "mixed")
+        assert set(q.scores) == {"call_to_resign", "defence", "rebuttal", "other"}
+        assert q.stance_score == max(q.scores.values())
+        assert q.speaker is not None and q.speaker.name and q.speaker.mention is not None
+        if q.stance == "other":
+            assert q.target is None and q.speaker.person is None
+        else:
+            assert q.target is not None and q.target.name == "Peter Okafor"
+        assert q.cue is not None and doc.text[q.cue.start:q.cue.end] == q.cue.text
+        assert q.to_dict()["text"] == q.text
+    p = doc.people[doc.quotes[3].speaker.person]  # type: ignore[union-attr,index]
+    assert p.name == "Sandra Tilley" and p.gender == "female" and p.roles == ["council leader"]
+    assert all(doc.text[m.start:m.end] in p.variants for m in p.mentions)
+    assert {e.label for e in doc.entities} == {"PERSON", "GPE", "PARTY", "ROLE"}
+    (call,) = doc.resignation_calls
+    assert (call.caller, call.target, call.evidence) == ("Helen Marsh", "Peter Okafor", [0, 1])
+    assert doc.people[call.target_person].name == "Peter Okafor"  # type: ignore[index]
+
+
+def test_pipe_order_ids_and_records(nlp: quotestance.Language, article: str) -> None:
+    items = [article, {"id": "r1", "text": article, "title": "A title", "extra": 1}, {"text": "Short."},
+             article.encode("utf-8"), {"id": 42, "text": "x"}]
+    docs = list(nlp.pipe(items, batch_size=2))
+    assert [d.id for d in docs] == ["0", "r1", "2", "3", "42"]
+    assert all(isinstance(d, quotestance.Doc) for d in docs)
+    assert docs[1].title == "A title"  # type: ignore[union-attr]
+    assert docs[3].text == article  # bytes decoded
+
+
+@pytest.mark.parametrize("n_threads", [0, 1, 2, 3])
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_pipe_is_deterministic_across_threads(nlp: quotestance.Language, article: str, n_threads: int,
+                                              batch_size: int) -> None:
+    texts = [article * (1 + i % 5) for i in range(40)]
+    got = [d.to_dict() for d in nlp.pipe(texts, batch_size=batch_size, n_threads=n_threads)]  # type: ignore[union-attr]
+    want = [nlp(t, id=str(i)).to_dict() for i, t in enumerate(texts)]
+    assert got == want
+
+
+def test_pipe_streams(nlp: quotestance.Language) -> None:
+    """pipe is lazy: it pulls only one batch at a time from an endless input."""
+    pulled = []
+
+    def endless():
+        for i in itertools.count():
+            pulled.append(i)
+            yield f"Text number {i}."
+
+    out = list(itertools.islice(nlp.pipe(endless(), batch_size=10), 15))
+    assert [d.id for d in out] == [str(i) for i in range(15)]
+    assert len(pulled) == 20
+
+
+def test_pipe_argument_checks(nlp: quotestance.Language) -> None:
+    for kwargs in ({"batch_size": 0}, {"n_threads": -1}, {"on_error": "ignore"}):
+        with pytest.raises(ValueError):
+            list(nlp.pipe(["a"], **kwargs))
+
+
+def test_gil_is_released_while_labelling(nlp: quotestance.Language, article: str) -> None:
+    """Another Python thread keeps running while Rust labels a long text."""
+    big = article * 30000  # ~5 MB: a few hundred ms of Rust
+    done = threading.Event()
+    took = []
+
+    def work() -> None:
+        t = time.perf_counter()
+        nlp(big)
+        took.append(time.perf_counter() - t)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    last, max_gap = time.perf_counter(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        max_gap, last = max(max_gap, now - last), now
+    worker.join()
+    assert took[0] > 0.1, "the text is too short to show anything"
+    assert max_gap < took[0] / 2, f"main thread stalled {max_gap:.3f}s of {took[0]:.3f}s: GIL held?"
+
+
+def test_threads_share_one_language(nlp: quotestance.Language, article: str) -> None:
+    out: dict = {}
+
+    def work(i: int) -> None:
+        out[i] = [d.to_dict() for d in nlp.pipe([article] * 20, n_threads=2)]  # type: ignore[union-attr]
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert len(out) == 4 and all(v == out[0] for v in out.values())

@@ -1,0 +1,47 @@
+"""Checked with `mypy --strict` (scripts/python-test.sh): a typical use of the
+public API must type-check against the stubs without casts."""
+
+from typing import Dict, List, Optional
+
+import quotestance
+
+
+def speakers(texts: List[str]) -> Dict[str, List[str]]:
+    nlp: quotestance.Language = quotestance.load(threads=1, max_bytes=1 << 20)
+    out: Dict[str, List[str]] = {}
+    for doc in nlp.pipe(texts, batch_size=8, n_threads=2):
+        if isinstance(doc, quotestance.ErrorRecord):
+            print(doc.id, doc.error)
+            continue
+        for q in doc.quotes:
+            name: Optional[str] = q.speaker.name if q.speaker else None
+            score: float = q.scores["call_to_resign"]
+            out.setdefault(doc.id, []).append(f"{name}: {q.text} ({q.stance} {score:.2f}, {q.start}-{q.end})")
+    return out
+
+
+def summary(doc: quotestance.Doc) -> str:
+    calls = [f"{c.caller} -> {c.target}" for c in doc.resignation_calls]
+    people = [p.name for p in doc.people]
+    ents = [(e.label, e.text) for e in doc.entities]
+    html: str = quotestance.render(doc)
+    return f"{doc.id} {len(doc.text)} {calls} {people} {ents} {len(html)} {doc.to_json()[:10]}"
+
+
+def tables() -> int:
+    doc = quotestance.demo()
+    df = quotestance.to_pandas([doc])
+    table = quotestance.to_arrow([doc])
+    rows: int = table.num_rows
+    return len(df) + rows
+
+
+def errors() -> None:
+    try:
+        quotestance.load(no_such_key=1)
+    except quotestance.ConfigError as e:
+        assert isinstance(e, quotestance.QuotestanceError)
+    try:
+        quotestance.load()(b"\xff")
+    except quotestance.InputError as e:
+        print(e)
