@@ -102,7 +102,7 @@ impl Pipeline {
                     quote: &text[c.content.clone()],
                     context: &text[ctx.clone()],
                     cue: c.cue.as_ref().map(|r| &text[r.clone()]).unwrap_or(""),
-                    speaker_is_target: sp.is_some() && sp == main,
+                    speaker_is_target: sp.is_some_and(|p| targets.contains(&p)),
                     same_party: match (sp, main) {
                         (Some(a), Some(b)) => {
                             a != b

@@ -49,8 +49,14 @@ static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
 static DEFENSIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b").expect("regex")
 });
+static ACKNOWLEDGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(sorry|apologi[sz]\w*|i understand|we understand|concern\w*|disappoint\w*|upset|thoughts are with)\b",
+    )
+    .expect("regex")
+});
 static SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|politic\w*|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around)\b").expect("regex")
+    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|politic\w*|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
 });
 
 /// The rule classifier: lexical patterns over the quote and its cue.
@@ -71,10 +77,14 @@ impl RuleStance {
         let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
         let demand = DEMAND.is_match(&qc);
         if x.speaker_is_target {
+            // the person at issue answering: a rebuttal unless they only acknowledge or apologise
             if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
                 return peaked(Stance::Rebuttal, 0.7);
             }
-            return peaked(Stance::Other, 0.6);
+            if ACKNOWLEDGE.is_match(q) {
+                return peaked(Stance::Other, 0.55);
+            }
+            return peaked(Stance::Rebuttal, 0.55);
         }
         if OPPOSE_CALL.is_match(q) || (NEGATED_CALL.is_match(q) && !demand) {
             return if SUPPORT.is_match(q) || OPPOSE_CALL.is_match(q) {
@@ -120,11 +130,13 @@ pub fn article_targets(
     people: &People,
 ) -> Vec<usize> {
     let mut count = vec![0usize; people.people.len()];
+    let mut any_call = false;
     for (q, a) in quotes.iter().zip(speakers) {
         let body = &text[q.content.clone()];
         if !RESIGN.is_match(body) {
             continue;
         }
+        any_call = true;
         let sp = a.as_ref().and_then(|a| a.person);
         for (_, pid) in people.persons_in(&q.content) {
             if Some(pid) != sp {
@@ -132,8 +144,25 @@ pub fn article_targets(
             }
         }
     }
-    let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0).collect();
+    // callers are not targets: whoever demands a resignation (and does not refuse one)
+    let callers: Vec<usize> = quotes
+        .iter()
+        .zip(speakers)
+        .filter(|(q, _)| {
+            let b = &text[q.content.clone()];
+            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
+        })
+        .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
+        .collect();
+    let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0 && !callers.contains(&i)).collect();
     ids.sort_by_key(|&i| (std::cmp::Reverse(count[i]), people.people[i].mentions.first().map(|m| m.start)));
+    if ids.is_empty() && !any_call {
+        // no call at all: the person at issue is the most-mentioned person (news is about them)
+        let most = (0..people.people.len()).max_by_key(|&i| (people.people[i].mentions.len(), std::cmp::Reverse(i)));
+        if let Some(i) = most.filter(|&i| people.people[i].mentions.len() >= 3) {
+            ids.push(i);
+        }
+    }
     ids
 }
 
