@@ -20,9 +20,9 @@ echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== rust tests"
 cargo test --workspace
-echo "== python"
-scripts/python-test.sh
 if [ -d ../shared/dev ]; then
     echo "== scores on ../shared/dev (the shared scorer's metrics)"
     cargo run -q --release -p quotestance-cli -- eval --gold ../shared/dev/gold --articles ../shared/dev/articles --rules-only
 fi
+echo "== python (last, so its summary closes the log)"
+scripts/python-test.sh
