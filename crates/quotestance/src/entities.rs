@@ -133,7 +133,17 @@ impl Recogniser for RuleRecogniser {
         for p in &seg.paragraphs {
             para_words.push(words(text, p.clone()));
         }
-        // pass 1: titled names, known first names, names beside speech verbs
+        // words that stand alone right before a speech verb ("Voss told", "Pope said"): surnames in use
+        let mut speaking: Vec<&str> = Vec::new();
+        for ws in &para_words {
+            for w in ws.windows(2) {
+                if w[0].is_cap() && SPEECH_VERBS.contains(&w[1].text.to_lowercase().as_str()) {
+                    speaking.push(w[0].text);
+                }
+            }
+        }
+        // pass 1: titled names, known first names, names beside speech verbs, in apposition,
+        // after a role noun, or whose surname later speaks
         for ws in &para_words {
             let mut i = 0;
             while i < ws.len() {
@@ -166,7 +176,13 @@ impl Recogniser for RuleRecogniser {
                     let beside_verb = next.as_deref().is_some_and(|w| SPEECH_VERBS.contains(&w))
                         || prev.as_deref().is_some_and(|w| SPEECH_VERBS.contains(&w));
                     let initial = first.len() == 2 && first.ends_with('.');
-                    if known_first || beside_verb || initial {
+                    let gap_after = ws.get(i + nl).map(|t| &text[ws[i + nl - 1].end..t.start]).unwrap_or("");
+                    let apposition = gap_after.starts_with(", ")
+                        && next.as_deref().is_some_and(|w| matches!(w, "a" | "an" | "the" | "who" | "whose" | "whom"));
+                    let after_role = prev.as_deref().is_some_and(|w| lexicon::ROLE_NOUNS.contains(&w) || w == "chief")
+                        && text[ws[i - 1].end..ws[i].start].trim().is_empty();
+                    let surname_speaks = speaking.contains(&ws[i + nl - 1].text);
+                    if known_first || beside_verb || initial || apposition || after_role || surname_speaks {
                         let r = strip_possessive(text, ws[i].start..ws[i + nl - 1].end);
                         out.push(Mention {
                             range: r,

@@ -348,9 +348,9 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
                 return Some((ws[i].0.clone(), src));
             }
         }
-        if ws.len() <= 6 && text[sent_start..core_end].chars().next().is_some_and(|c| c.is_uppercase()) {
-            let src = trim(text, sent_start..core_end, &[',']);
-            return Some((core_end..core_end, src));
+        let lead = trim(text, sent_start..core_end, &[',', '\u{2014}', '\u{2013}', '-']);
+        if ws.len() <= 12 && text[lead.clone()].chars().next().is_some_and(|c| c.is_uppercase()) {
+            return Some((core_end..core_end, lead));
         }
     }
     None
@@ -388,7 +388,13 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
         let end_para =
             seg.paragraph_of(close_end.saturating_sub(1)).map(|i| seg.paragraphs[i].end).unwrap_or(close_end);
         let after = attribution_after(text, close_end, end_para);
-        let before = attribution_before(text, seg, lo, p.open.pos);
+        let mut before = attribution_before(text, seg, lo, p.open.pos);
+        if before.is_none() && p.open.pos == para.start && p.para_start > 0 {
+            let prev = seg.paragraphs[p.para_start - 1].clone();
+            if text[prev.clone()].trim_end().ends_with(':') && prev.start >= prev_close {
+                before = attribution_before(text, seg, prev.start, prev.end);
+            }
+        }
         // short quotes are scare quotes or ratings unless speech is reported around them
         if word_count <= 3 && after.is_none() && !cue_before_in_sentence(text, seg, p.open.pos) {
             prev_close = close_end;
@@ -504,6 +510,10 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
     if end_i == 0 || end_i <= first {
         return None;
     }
+    // a pronoun right before the verb is the subject ("Asked whether he would go, he said")
+    if crate::lexicon::pronoun(&text[ws[end_i - 1].0.clone()]).is_some() {
+        return Some(ws[end_i - 1].0.clone());
+    }
     // a relative clause ("an administration who thinks") reports nothing
     if matches!(ws[end_i - 1].1.as_str(), "who" | "which" | "that" | "whom") {
         return None;
@@ -595,7 +605,32 @@ fn indirect_in_sentence(
             // "a motion calling for" / "petition calling for": the noun is the source
             let noun = (a > 0 && matches!(ws[a - 1].1.as_str(), "motion" | "petition" | "letter" | "statement"))
                 .then(|| ws[a - 1].0.clone());
-            let src = noun.or_else(|| subject(text, &ws, sent.start, a));
+            // "X signed / tabled / launched a motion calling for": X, else the noun
+            let backer = (0..a).rev().take(6).find(|&i| {
+                matches!(
+                    ws[i].1.as_str(),
+                    "signed"
+                        | "tabled"
+                        | "backed"
+                        | "launched"
+                        | "started"
+                        | "submitted"
+                        | "organised"
+                        | "organized"
+                        | "delivered"
+                        | "sent"
+                        | "wrote"
+                        | "issued"
+                        | "published"
+                        | "passed"
+                )
+            });
+            let src = match (backer, &noun) {
+                (Some(b), Some(_)) => subject(text, &ws, sent.start, b),
+                _ => None,
+            }
+            .or(noun)
+            .or_else(|| subject(text, &ws, sent.start, a));
             push(start..end, cue, src);
             break;
         }
