@@ -686,6 +686,12 @@ fn indirect_in_sentence(
         if at.starts_with([':', '"', '\u{201c}', '\u{2018}', '\'', ',', '.']) || at.is_empty() {
             continue;
         }
+        // findings verbs report only with "that" ("the issues they found were ..." reports nothing)
+        if matches!(v.as_str(), "found" | "finds" | "concluded" | "concludes" | "ruled" | "rules")
+            && ws.get(vi + 1).is_none_or(|(_, w)| w != "that")
+        {
+            continue;
+        }
         let Some(src) = subject(text, &ws, sent.start, vi) else {
             continue;
         };
@@ -697,39 +703,77 @@ fn indirect_in_sentence(
             };
             k += t + 1;
         } else {
-            // skip "in a statement", "on Monday", "last night"
+            // "said on Monday", "said last night", "said in a statement that", "said at a
+            // meeting that": skip time words; a prepositional phrase needs a "that" after it
             while k < ws.len()
                 && matches!(
                     ws[k].1.as_str(),
-                    "in" | "a"
-                        | "statement"
-                        | "on"
-                        | "monday"
+                    "monday"
                         | "tuesday"
                         | "wednesday"
                         | "thursday"
                         | "friday"
                         | "saturday"
                         | "sunday"
-                        | "last"
-                        | "night"
                         | "yesterday"
                         | "today"
+                        | "tonight"
                         | "publicly"
                         | "previously"
-                        | "at"
-                        | "the"
-                        | "meeting"
-                        | "time"
+                        | "privately"
+                        | "repeatedly"
+                        | "again"
+                        | "later"
+                        | "earlier"
+                        | "recently"
+                        | "now"
+                        | "also"
                 )
-                && text[vr.end..ws[k].0.start].trim().is_empty()
-                || (k < ws.len() && ws[k].1 == "that")
             {
-                if ws[k].1 == "that" {
-                    k += 1;
-                    break;
-                }
                 k += 1;
+            }
+            if k < ws.len() && matches!(ws[k].1.as_str(), "last" | "this") {
+                k += 2;
+            }
+            if k < ws.len()
+                && matches!(
+                    ws[k].1.as_str(),
+                    "in" | "at"
+                        | "on"
+                        | "during"
+                        | "outside"
+                        | "after"
+                        | "before"
+                        | "to"
+                        | "via"
+                        | "through"
+                        | "with"
+                        | "from"
+                        | "under"
+                        | "when"
+                        | "while"
+                        | "afterwards"
+                )
+            {
+                let Some(t) = ws[k..].iter().take(12).position(|(_, w)| w == "that") else {
+                    continue;
+                };
+                k += t;
+            }
+            if k < ws.len() && ws[k].1 == "that" {
+                k += 1;
+            }
+            // "said Jane Doe, leader of ...": an inverted attribution, not a clause
+            if k == vi + 1 && k < ws.len() && text[ws[k].0.clone()].chars().next().is_some_and(|c| c.is_uppercase()) {
+                let run = ws[k..]
+                    .iter()
+                    .take_while(|(r, _)| text[r.clone()].chars().next().is_some_and(|c| c.is_uppercase()))
+                    .count();
+                let after_run =
+                    ws.get(k + run).map(|(r, _)| text[ws[k + run - 1].0.end..r.start].to_string()).unwrap_or_default();
+                if run >= 1 && (k + run >= ws.len() || after_run.contains(',') || after_run.contains('.')) {
+                    continue;
+                }
             }
         }
         if k >= ws.len() || ws.len() - k < 3 {
