@@ -430,16 +430,12 @@ fn read_all(
 /// Parses, labels and serialises one record (runs on a worker).
 fn label(nlp: &Pipeline, file: &str, raw: &Raw) -> Done {
     let (line, bytes) = raw;
-    let result = bytes
-        .as_ref()
-        .map_err(|e| e.clone())
-        .and_then(|b| parse_line(b))
-        .and_then(|doc| {
-            if doc.text.trim().is_empty() {
-                return Err((Value::String(doc.id), "empty text".into()));
-            }
-            annotate(nlp, &doc).map_err(|e| (Value::String(doc.id.clone()), e))
-        });
+    let result = bytes.as_ref().map_err(|e| e.clone()).and_then(|b| parse_line(b)).and_then(|doc| {
+        if doc.text.trim().is_empty() {
+            return Err((Value::String(doc.id), "empty text".into()));
+        }
+        annotate(nlp, &doc).map_err(|e| (Value::String(doc.id.clone()), e))
+    });
     match result {
         Ok(a) => match serialise(&a) {
             Ok((doc_line, quote_lines)) => Done { doc_line, quote_lines, quotes: a.quotes.len() as u64, error: false },

@@ -157,10 +157,10 @@ fn text_item(path: &Path) -> Item {
 /// One document per non-blank line of a JSONL stream.
 fn jsonl_items(name: String, reader: impl BufRead + 'static) -> impl Iterator<Item = Item> {
     raw_lines(reader, usize::MAX).map(move |(lineno, bytes)| {
-        bytes.and_then(|b| parse_line(&b)).map(Item::Doc).unwrap_or_else(|(id, e)| Item::Bad {
-            id,
-            error: format!("{name}:{lineno}: {e}"),
-        })
+        bytes
+            .and_then(|b| parse_line(&b))
+            .map(Item::Doc)
+            .unwrap_or_else(|(id, e)| Item::Bad { id, error: format!("{name}:{lineno}: {e}") })
     })
 }
 

@@ -45,7 +45,10 @@ fn shard_lines(out: &Path, prefix: &str) -> Vec<String> {
         })
         .collect();
     files.sort();
-    files.iter().flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(String::from).collect::<Vec<_>>()).collect()
+    files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(String::from).collect::<Vec<_>>())
+        .collect()
 }
 
 /// How many times each id occurs in the documents shards (documents and error rows).
@@ -102,7 +105,8 @@ fn every_record_appears_exactly_once() {
     std::fs::write(input.join("ignored.txt"), "not an input").unwrap();
 
     let out = tmp.0.join("out");
-    let res = run(&["batch", "--rules-only", "--threads", "2", "--shard-size", "3", p(&input), p(&zpath), "-o", p(&out)]);
+    let res =
+        run(&["batch", "--rules-only", "--threads", "2", "--shard-size", "3", p(&input), p(&zpath), "-o", p(&out)]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(stderr.contains("errors 4"), "{stderr}");
@@ -140,7 +144,8 @@ fn every_record_appears_exactly_once() {
     // the manifest covers every record once
     let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
     let entries: Vec<Value> = manifest.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let covered: u64 = entries.iter().map(|e| e["end_record"].as_u64().unwrap() - e["first_record"].as_u64().unwrap()).sum();
+    let covered: u64 =
+        entries.iter().map(|e| e["end_record"].as_u64().unwrap() - e["first_record"].as_u64().unwrap()).sum();
     assert_eq!(covered as usize, docs.len());
 
     // re-running skips everything; --strict fails on the error rows
@@ -215,11 +220,18 @@ fn a_killed_run_resumes_without_losing_or_duplicating_records() {
 
     let counts = id_counts(&out);
     assert_eq!(counts.len(), n);
-    assert!(counts.values().all(|&c| c == 1), "duplicates: {:?}", counts.iter().filter(|(_, &c)| c != 1).collect::<Vec<_>>());
+    assert!(
+        counts.values().all(|&c| c == 1),
+        "duplicates: {:?}",
+        counts.iter().filter(|(_, &c)| c != 1).collect::<Vec<_>>()
+    );
     assert_eq!(shard_lines(&out, "quotes"), shard_lines(&clean, "quotes"));
     assert_eq!(shard_lines(&out, "documents"), shard_lines(&clean, "documents"));
-    let leftovers: Vec<_> =
-        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().unwrap() == "tmp").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().unwrap() == "tmp")
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let entries = std::fs::read_to_string(&manifest).unwrap().lines().count();
     assert_eq!(entries, n / 40);
