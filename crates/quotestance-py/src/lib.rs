@@ -34,14 +34,19 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use quotestance::{
-    Annotated, Config, Document, Entity, EntityLabel, Error, Gender, Person, Quote, QuoteKind, ResignationCall, Span,
-    Speaker, Stance, StanceScores, Target, TextSpan, SCHEMA_VERSION,
+    Annotated, Config, Document, Entity, EntityLabel, Error, Gender, Person, Quote, QuoteKind,
+    ResignationCall, Span, Speaker, Stance, StanceScores, Target, TextSpan, SCHEMA_VERSION,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-create_exception!(quotestance, QuotestanceError, PyException, "Base class of every error raised by quotestance.");
+create_exception!(
+    quotestance,
+    QuotestanceError,
+    PyException,
+    "Base class of every error raised by quotestance."
+);
 create_exception!(
     quotestance,
     InputError,
@@ -68,7 +73,9 @@ fn to_pyerr(e: Error) -> PyErr {
         Error::Input(_) => InputError::new_err(msg),
         Error::Config(_) => ConfigError::new_err(msg),
         Error::ModelNotFound { .. } => ModelNotFoundError::new_err(msg),
-        Error::Model(_) | Error::Io { .. } | Error::Json(_) | Error::Internal(_) => QuotestanceError::new_err(msg),
+        Error::Model(_) | Error::Io { .. } | Error::Json(_) | Error::Internal(_) => {
+            QuotestanceError::new_err(msg)
+        }
     }
 }
 
@@ -109,7 +116,9 @@ fn worker_count(requested: usize, config: &Config, jobs: usize) -> usize {
     } else if config.threads > 0 {
         config.threads
     } else {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     };
     n.clamp(1, jobs.max(1))
 }
@@ -117,12 +126,17 @@ fn worker_count(requested: usize, config: &Config, jobs: usize) -> usize {
 /// Labels `docs` on `threads` scoped threads; one result per input, in order.
 /// Threads take the next unlabelled document from a shared counter, so one
 /// long article does not hold back a whole chunk.
-fn label_all(nlp: &quotestance::Pipeline, docs: &[Document], threads: usize) -> Vec<Result<String, Error>> {
+fn label_all(
+    nlp: &quotestance::Pipeline,
+    docs: &[Document],
+    threads: usize,
+) -> Vec<Result<String, Error>> {
     if threads <= 1 {
         return docs.iter().map(|d| label_json(nlp, d)).collect();
     }
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<String, Error>>>> = docs.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<Result<String, Error>>>> =
+        docs.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -148,7 +162,14 @@ fn label_all(nlp: &quotestance::Pipeline, docs: &[Document], threads: usize) -> 
 
 /// One record of a batch, as the Python package hands it over:
 /// `(id, text, title, url, date, source)`.
-type Record = (String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+type Record = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn record_to_doc(item: &Bound<'_, PyAny>) -> PyResult<Document> {
     let (id, text, title, url, date, source): Record = item.extract().map_err(|e| {
@@ -157,7 +178,14 @@ fn record_to_doc(item: &Bound<'_, PyAny>) -> PyResult<Document> {
              (a str with lone surrogates cannot be encoded as UTF-8)"
         ))
     })?;
-    Ok(Document { id, text, title, url, date, source })
+    Ok(Document {
+        id,
+        text,
+        title,
+        url,
+        date,
+        source,
+    })
 }
 
 /// The labelling pipeline (wrapped by `quotestance.Language` in Python).
@@ -177,7 +205,8 @@ impl PyPipeline {
         let inner = py
             .detach(move || {
                 guard("loading the pipeline", || {
-                    let config: Config = serde_json::from_str(&json).map_err(|e| Error::Config(e.to_string()))?;
+                    let config: Config =
+                        serde_json::from_str(&json).map_err(|e| Error::Config(e.to_string()))?;
                     quotestance::Pipeline::new(config)
                 })
             })
@@ -223,7 +252,11 @@ impl PyPipeline {
                 None => match labelled.next() {
                     Some(Ok(json)) => json.into_pyobject(py)?.into_any(),
                     Some(Err(e)) => to_pyerr(e).into_value(py).into_bound(py).into_any(),
-                    None => return Err(QuotestanceError::new_err("internal error: batch results are short")),
+                    None => {
+                        return Err(QuotestanceError::new_err(
+                            "internal error: batch results are short",
+                        ))
+                    }
                 },
             };
             out.push(item);
@@ -238,13 +271,21 @@ impl PyPipeline {
 #[pyfunction]
 fn _example() -> PyResult<(String, String)> {
     let (text, ann) = example();
-    Ok((text, serde_json::to_string(&ann).map_err(|e| to_pyerr(e.into()))?))
+    Ok((
+        text,
+        serde_json::to_string(&ann).map_err(|e| to_pyerr(e.into()))?,
+    ))
 }
 
 /// Panics inside [`guard`], to test that no panic reaches Python.
 #[pyfunction]
 fn _panic_for_test(py: Python<'_>, message: String) -> PyResult<()> {
-    py.detach(|| guard("running _panic_for_test", || -> Result<(), Error> { panic!("{message}") })).map_err(to_pyerr)
+    py.detach(|| {
+        guard("running _panic_for_test", || -> Result<(), Error> {
+            panic!("{message}")
+        })
+    })
+    .map_err(to_pyerr)
 }
 
 /// The schema version of the JSON the pipeline writes.
@@ -259,11 +300,19 @@ fn span_of(text: &str, needle: &str) -> Span {
 }
 
 fn span_at(text: &str, byte_start: usize, byte_end: usize) -> Span {
-    Span { start: text[..byte_start].chars().count(), end: text[..byte_end].chars().count(), byte_start, byte_end }
+    Span {
+        start: text[..byte_start].chars().count(),
+        end: text[..byte_end].chars().count(),
+        byte_start,
+        byte_end,
+    }
 }
 
 fn text_span(text: &str, needle: &str) -> TextSpan {
-    TextSpan { span: span_of(text, needle), text: needle.to_string() }
+    TextSpan {
+        span: span_of(text, needle),
+        text: needle.to_string(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -294,7 +343,11 @@ fn quote(
         stance,
         stance_score,
         scores,
-        target: target.map(|(name, person)| Target { name: name.to_string(), person: Some(person), score: 0.8 }),
+        target: target.map(|(name, person)| Target {
+            name: name.to_string(),
+            person: Some(person),
+            score: 0.8,
+        }),
         paragraph,
     }
 }
@@ -307,23 +360,48 @@ fn example() -> (String, Annotated) {
                 reviewed in the new year."
         .to_string();
     let t = text.as_str();
-    let person =
-        |id: usize, name: &str, variants: &[&str], title: Option<&str>, roles: &[&str], gender: Gender| Person {
-            id,
-            name: name.to_string(),
-            variants: variants.iter().map(|v| v.to_string()).collect(),
-            title: title.map(str::to_string),
-            party: (id == 1).then(|| "Labour".to_string()),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            ward: (id == 0).then(|| "Redbridge Vale".to_string()),
-            organisation: Some("Redbridge Vale Council".to_string()),
-            gender: Some(gender),
-            mentions: variants.iter().map(|v| span_of(t, v)).collect(),
-        };
+    let person = |id: usize,
+                  name: &str,
+                  variants: &[&str],
+                  title: Option<&str>,
+                  roles: &[&str],
+                  gender: Gender| Person {
+        id,
+        name: name.to_string(),
+        variants: variants.iter().map(|v| v.to_string()).collect(),
+        title: title.map(str::to_string),
+        party: (id == 1).then(|| "Labour".to_string()),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        ward: (id == 0).then(|| "Redbridge Vale".to_string()),
+        organisation: Some("Redbridge Vale Council".to_string()),
+        gender: Some(gender),
+        mentions: variants.iter().map(|v| span_of(t, v)).collect(),
+    };
     let people = vec![
-        person(0, "Peter Okafor", &["Peter Okafor"], Some("Cllr"), &["councillor"], Gender::Male),
-        person(1, "Helen Marsh", &["Helen Marsh"], Some("Cllr"), &["leader of the Labour group"], Gender::Female),
-        person(2, "Sandra Tilley", &["Sandra Tilley"], None, &["council leader"], Gender::Female),
+        person(
+            0,
+            "Peter Okafor",
+            &["Peter Okafor"],
+            Some("Cllr"),
+            &["councillor"],
+            Gender::Male,
+        ),
+        person(
+            1,
+            "Helen Marsh",
+            &["Helen Marsh"],
+            Some("Cllr"),
+            &["leader of the Labour group"],
+            Gender::Female,
+        ),
+        person(
+            2,
+            "Sandra Tilley",
+            &["Sandra Tilley"],
+            None,
+            &["council leader"],
+            Gender::Female,
+        ),
     ];
     let quotes = vec![
         quote(
@@ -422,7 +500,9 @@ fn example() -> (String, Annotated) {
         }],
     };
     // Keep the stance labels in step with the JSON names the Python side maps.
-    debug_assert!(Stance::ALL.iter().all(|s| Stance::parse(s.as_str()) == Some(*s)));
+    debug_assert!(Stance::ALL
+        .iter()
+        .all(|s| Stance::parse(s.as_str()) == Some(*s)));
     (text, ann)
 }
 
