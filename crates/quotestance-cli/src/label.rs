@@ -14,8 +14,8 @@ const BATCH: usize = 256;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A .txt file (id: the file stem), a .jsonl file of {"id", "text", ...}
-    /// records, a directory of .txt files, or `-` for JSONL on stdin.
+    /// A .txt file (id: the file stem), a .jsonl file (or .jsonl.gz, .jsonl.zst)
+    /// of {"id", "text", ...} records, a directory of .txt files, or `-` for JSONL on stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Write the JSONL here instead of stdout.
@@ -92,7 +92,7 @@ fn to_json<T: serde::Serialize>(v: &T, pretty: bool) -> anyhow::Result<String> {
 }
 
 /// Labels one document; a panic in the pipeline becomes an error for this document alone.
-fn annotate(nlp: &Pipeline, doc: &Document) -> Result<Annotated, String> {
+pub(crate) fn annotate(nlp: &Pipeline, doc: &Document) -> Result<Annotated, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nlp.annotate(doc))) {
         Ok(Ok(a)) => Ok(a),
         Ok(Err(e)) => Err(e.to_string()),
@@ -123,13 +123,19 @@ fn read_inputs(path: &Path) -> Box<dyn Iterator<Item = Item>> {
         files.sort();
         return Box::new(files.into_iter().map(|p| text_item(&p)));
     }
-    if path.extension().is_some_and(|x| x == "jsonl") {
-        return match File::open(path) {
-            Ok(f) => Box::new(jsonl_items(path.display().to_string(), BufReader::new(f))),
+    if is_jsonl(path) {
+        return match File::open(path).and_then(|f| open_jsonl(path, f)) {
+            Ok(r) => Box::new(jsonl_items(path.display().to_string(), r)),
             Err(e) => Box::new(std::iter::once(bad(path, &e))),
         };
     }
     Box::new(std::iter::once(text_item(path)))
+}
+
+/// A `.jsonl` file, plain or compressed (`.jsonl.gz`, `.jsonl.zst`).
+pub(crate) fn is_jsonl(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    [".jsonl", ".jsonl.gz", ".jsonl.zst"].iter().any(|x| name.ends_with(x))
 }
 
 fn bad(path: &Path, e: &dyn std::fmt::Display) -> Item {
@@ -149,34 +155,116 @@ fn text_item(path: &Path) -> Item {
 }
 
 /// One document per non-blank line of a JSONL stream.
-fn jsonl_items(name: String, mut reader: impl BufRead + 'static) -> impl Iterator<Item = Item> {
+fn jsonl_items(name: String, reader: impl BufRead + 'static) -> impl Iterator<Item = Item> {
+    raw_lines(reader, usize::MAX).map(move |(lineno, bytes)| {
+        bytes
+            .and_then(|b| parse_line(&b))
+            .map(Item::Doc)
+            .unwrap_or_else(|(id, e)| Item::Bad { id, error: format!("{name}:{lineno}: {e}") })
+    })
+}
+
+/// The non-blank lines of a JSONL stream, read lazily, with their 1-based line
+/// numbers. A line longer than `max_line` bytes is skipped (never held in
+/// memory whole) and reported as an error; a read error ends the stream after
+/// one error item.
+pub(crate) fn raw_lines(
+    mut reader: impl BufRead,
+    max_line: usize,
+) -> impl Iterator<Item = (usize, Result<Vec<u8>, (Value, String)>)> {
     let mut lineno = 0usize;
-    let mut buf = Vec::new();
+    let mut failed = false;
     std::iter::from_fn(move || loop {
-        buf.clear();
+        if failed {
+            return None;
+        }
         lineno += 1;
-        match reader.read_until(b'\n', &mut buf) {
+        let mut buf = Vec::new();
+        let limit = max_line.saturating_add(1) as u64;
+        match (&mut reader).take(limit).read_until(b'\n', &mut buf) {
             Ok(0) => return None,
             Ok(_) => {}
             Err(e) => {
-                return Some(Item::Bad { id: Value::Null, error: format!("{name}:{lineno}: {e}") });
+                failed = true;
+                return Some((lineno, Err((Value::Null, format!("read error: {e}")))));
             }
         }
-        let line = match std::str::from_utf8(&buf) {
-            Ok(s) => s.trim(),
-            Err(e) => return Some(Item::Bad { id: Value::Null, error: format!("{name}:{lineno}: not UTF-8 ({e})") }),
-        };
-        if line.is_empty() {
+        if buf.len() > max_line && buf.last() != Some(&b'\n') {
+            let skipped = match skip_line(&mut reader) {
+                Ok(n) => n,
+                Err(e) => {
+                    failed = true;
+                    return Some((lineno, Err((Value::Null, format!("read error: {e}")))));
+                }
+            };
+            let size = buf.len() + skipped;
+            return Some((
+                lineno,
+                Err((Value::Null, format!("record over the size limit ({size} bytes, limit {max_line})"))),
+            ));
+        }
+        if std::str::from_utf8(&buf).is_ok_and(|s| s.trim().is_empty()) {
             continue;
         }
-        return Some(
-            parse_record(line).unwrap_or_else(|(id, e)| Item::Bad { id, error: format!("{name}:{lineno}: {e}") }),
-        );
+        return Some((lineno, Ok(buf)));
+    })
+}
+
+/// Consumes the rest of the current line; returns the number of bytes skipped.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {
+    let mut n = 0;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(n);
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(n + i + 1);
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+                n += len;
+            }
+        }
+    }
+}
+
+/// One JSONL line as a [`Document`], or the record's id (when it can be
+/// recovered) and the reason it cannot be read.
+pub(crate) fn parse_line(bytes: &[u8]) -> Result<Document, (Value, String)> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => parse_record(s.trim()),
+        Err(e) => {
+            // Report the id too when the rest of the record parses.
+            let lossy = String::from_utf8_lossy(bytes);
+            let id = serde_json::from_str::<Value>(lossy.trim())
+                .ok()
+                .and_then(|v| v.get("id").cloned())
+                .map(|id| match id {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    v => v,
+                })
+                .unwrap_or(Value::Null);
+            Err((id, format!("not UTF-8 ({e})")))
+        }
+    }
+}
+
+/// Opens a JSONL file, decompressing `.gz` (gzip) and `.zst` (zstd) by extension.
+pub(crate) fn open_jsonl(path: &Path, file: impl Read + Send + 'static) -> std::io::Result<Box<dyn BufRead + Send>> {
+    const CAP: usize = 256 * 1024;
+    Ok(match path.extension().and_then(|x| x.to_str()) {
+        Some("gz") => Box::new(BufReader::with_capacity(CAP, flate2::read::MultiGzDecoder::new(file))),
+        Some("zst") => Box::new(BufReader::with_capacity(CAP, zstd::stream::read::Decoder::new(file)?)),
+        _ => Box::new(BufReader::with_capacity(CAP, file)),
     })
 }
 
 /// A JSONL record as a [`Document`]; a numeric id is taken as its string.
-fn parse_record(line: &str) -> Result<Item, (Value, String)> {
+fn parse_record(line: &str) -> Result<Document, (Value, String)> {
     let mut v: Value = serde_json::from_str(line).map_err(|e| (Value::Null, format!("invalid JSON: {e}")))?;
     let Some(obj) = v.as_object_mut() else {
         return Err((Value::Null, "not a JSON object".into()));
@@ -191,5 +279,5 @@ fn parse_record(line: &str) -> Result<Item, (Value, String)> {
         Some(Value::String(_)) => {}
         Some(_) => return Err((id, "field `text` is not a string".into())),
     }
-    serde_json::from_value::<Document>(v).map(Item::Doc).map_err(|e| (id, format!("bad record: {e}")))
+    serde_json::from_value::<Document>(v).map_err(|e| (id, format!("bad record: {e}")))
 }

@@ -1,5 +1,6 @@
 //! `quotestance`: the command-line interface. One module per subcommand.
 
+mod batch;
 mod common;
 mod eval;
 mod label;
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Label articles; writes one JSON record (`Annotated`) per document.
     Label(label::Args),
+    /// Label JSONL archives (.jsonl, .gz, .zst) into resumable output shards.
+    Batch(batch::Args),
     /// Score predictions (or the pipeline itself) against gold annotations.
     Eval(eval::Args),
 }
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Label(args) => label::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Batch(args) => batch::run(args),
     };
     match result {
         Ok(code) => code,
