@@ -15,8 +15,11 @@
 //! }
 //! ```
 
+pub mod encode;
 pub mod error;
 pub mod model;
+pub mod models;
+pub mod ner;
 pub mod normalise;
 pub mod segment;
 
