@@ -4,6 +4,7 @@ mod batch;
 mod common;
 mod eval;
 mod label;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Batch(batch::Args),
     /// Score predictions (or the pipeline itself) against gold annotations.
     Eval(eval::Args),
+    /// Train (or score) a model head on the team corpus.
+    Train(train::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Command::Label(args) => label::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Train(args) => train::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,9 +15,12 @@
 //! }
 //! ```
 
+pub mod encode;
 pub mod error;
 pub mod eval;
 pub mod model;
+pub mod models;
+pub mod ner;
 pub mod normalise;
 pub mod segment;
 

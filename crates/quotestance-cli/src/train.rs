@@ -1,0 +1,84 @@
+//! `quotestance train`: train (or score) a model head on the team corpus.
+
+use anyhow::Context;
+use clap::{Args as ClapArgs, Subcommand};
+use quotestance::encode::Encoder;
+use quotestance::models::resolve_models_dir;
+use quotestance::ner::train::{evaluate_ner, train_ner, TrainOptions};
+use quotestance::ner::NerModel;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Models dir (default: $QUOTESTANCE_MODELS, else ~/.cache/quotestance/models).
+    #[arg(long, global = true)]
+    models_dir: Option<PathBuf>,
+    /// Worker threads (0: all cores).
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// The NER head (token classification on frozen encoder states).
+    Ner {
+        /// Corpus dir with articles/, gold/ and splits.json.
+        #[arg(long, default_value = "data/corpus")]
+        data: PathBuf,
+        /// Where to write the head (safetensors).
+        #[arg(long, default_value = "assets/heads/ner.safetensors")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 40)]
+        epochs: usize,
+        #[arg(long, default_value_t = 256)]
+        hidden: usize,
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f64,
+        #[arg(long, default_value_t = 17)]
+        seed: u64,
+        /// Do not train: score this head on the test split.
+        #[arg(long)]
+        eval_only: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let models = resolve_models_dir(args.models_dir.as_deref());
+    match args.what {
+        What::Ner { data, eval_only: Some(head), .. } => {
+            let encoder = Encoder::load(&models, args.threads)?;
+            let model = NerModel::load(&head)?;
+            let scores = evaluate_ner(&encoder, &model, &data)?;
+            println!("| label | P | R | F1 |\n|---|---|---|---|");
+            for s in scores {
+                println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
+            }
+        }
+        What::Ner { data, out, epochs, hidden, lr, seed, eval_only: None } => {
+            let encoder = Encoder::load(&models, args.threads)?;
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let opts = TrainOptions { epochs, hidden, lr, seed, ..TrainOptions::default() };
+            let r = train_ner(&encoder, &data, &out, &opts)?;
+            println!(
+                "trained on {} docs ({} tokens), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
+                r.train_docs, r.train_tokens, r.dev_docs, r.test_docs, r.best_epoch, r.dev_f1
+            );
+            println!(
+                "encoding: {:.1}s, {} text tokens, {} real / {} padded tokens ({:.1}% fill); training {:.1}s",
+                r.encode_secs,
+                r.encode.text_tokens,
+                r.encode.real_tokens,
+                r.encode.padded_tokens,
+                100.0 * r.encode.fill_ratio(),
+                r.train_secs
+            );
+            println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+//! [`Backend`] on candle (pure Rust; CPU by default, CUDA with the `cuda` feature).
+
+use super::backend::{Backend, Batch};
+use crate::error::{Error, Result};
+use crate::models::{not_found, require_file};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config as BertConfig};
+use std::path::Path;
+
+/// BERT-family encoder run by candle.
+pub struct CandleBackend {
+    model: BertModel,
+    device: Device,
+    hidden: usize,
+    max_positions: usize,
+    name: String,
+}
+
+impl std::fmt::Debug for CandleBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CandleBackend").field("hidden", &self.hidden).field("name", &self.name).finish()
+    }
+}
+
+pub(crate) fn cerr(e: candle_core::Error) -> Error {
+    Error::Model(format!("candle: {e}"))
+}
+
+/// The device: CUDA 0 when built with `cuda` and one is there, else the CPU.
+pub fn default_device() -> Device {
+    #[cfg(feature = "cuda")]
+    {
+        if let Ok(d) = Device::new_cuda(0) {
+            return d;
+        }
+    }
+    Device::Cpu
+}
+
+impl CandleBackend {
+    /// Loads `config.json` and `model.safetensors` from an encoder folder.
+    pub fn load(dir: &Path, device: Device) -> Result<CandleBackend> {
+        let config_path = require_file(dir, "config.json")?;
+        let weights = require_file(dir, "model.safetensors")?;
+        let raw = std::fs::read_to_string(&config_path).map_err(|e| not_found(&config_path, e.to_string()))?;
+        let config: BertConfig =
+            serde_json::from_str(&raw).map_err(|e| not_found(&config_path, format!("not a BERT config: {e}")))?;
+        // SAFETY: the file is memory-mapped read-only; the mapping is not
+        // changed while the model lives (the setup script replaces folders
+        // atomically by rename, never in place).
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
+            .map_err(|e| not_found(&weights, format!("not a readable safetensors file: {e}")))?;
+        let model = BertModel::load(vb, &config)
+            .map_err(|e| not_found(&weights, format!("weights do not fit the config: {e}")))?;
+        let name = if device.is_cpu() { "candle-cpu" } else { "candle-cuda" };
+        Ok(CandleBackend {
+            model,
+            device,
+            hidden: config.hidden_size,
+            max_positions: config.max_position_embeddings,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl Backend for CandleBackend {
+    fn hidden_size(&self) -> usize {
+        self.hidden
+    }
+
+    fn max_positions(&self) -> usize {
+        self.max_positions
+    }
+
+    fn forward(&self, batch: &Batch) -> Result<Vec<f32>> {
+        let shape = (batch.batch, batch.seq);
+        let ids = Tensor::from_slice(&batch.ids, shape, &self.device).map_err(cerr)?;
+        let mask = Tensor::from_slice(&batch.mask, shape, &self.device).map_err(cerr)?;
+        let types = ids.zeros_like().map_err(cerr)?;
+        let out = self.model.forward(&ids, &types, Some(&mask)).map_err(cerr)?;
+        out.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(cerr)
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}

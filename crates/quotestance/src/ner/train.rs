@@ -1,0 +1,354 @@
+//! Training and evaluation of the NER head on the team's corpus
+//! (`data/corpus/{articles,gold,splits.json}`, built by `tools/corpus.py`).
+//!
+//! The encoder is frozen: every article is encoded once, the states are kept
+//! in memory, and the head is trained for many cheap epochs on them. A fixed
+//! eighth of the train split (every 8th name) is held out as a dev set to pick
+//! the epoch; the test split is scored once, at the end.
+
+use super::{bio_index, decode, head_inputs, NerHead, NerModel, N_FEATURES};
+use crate::encode::{EncodeStats, Encoded, Encoder};
+use crate::error::{Error, Result};
+use crate::model::EntityLabel;
+use crate::normalise::OffsetIndex;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Knobs of `quotestance train ner`.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    /// Width of the head's hidden layer.
+    pub hidden: usize,
+    pub lr: f64,
+    pub batch: usize,
+    pub dropout: f32,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions { epochs: 40, hidden: 256, lr: 1e-3, batch: 256, dropout: 0.1, seed: 17 }
+    }
+}
+
+/// One gold article.
+#[derive(Debug, Clone)]
+pub struct GoldDoc {
+    pub name: String,
+    pub text: String,
+    /// (start, end) in code points, and the label.
+    pub entities: Vec<(usize, usize, EntityLabel)>,
+}
+
+/// Counts and scores of one label (or "ALL", micro-averaged).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelScore {
+    pub label: String,
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+}
+
+impl LabelScore {
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// What a training run did.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    pub train_docs: usize,
+    pub dev_docs: usize,
+    pub test_docs: usize,
+    pub train_tokens: usize,
+    pub best_epoch: usize,
+    pub dev_f1: f64,
+    /// Per label, then "ALL" (micro), on the test split.
+    pub test: Vec<LabelScore>,
+    pub encode: EncodeStats,
+    pub encode_secs: f64,
+    pub train_secs: f64,
+}
+
+impl TrainReport {
+    /// A markdown table of the test scores.
+    pub fn table(&self) -> String {
+        let mut s = String::from("| label | P | R | F1 | gold | predicted |\n|---|---|---|---|---|---|\n");
+        for l in &self.test {
+            s.push_str(&format!(
+                "| {} | {:.3} | {:.3} | {:.3} | {} | {} |\n",
+                l.label,
+                l.precision(),
+                l.recall(),
+                l.f1(),
+                l.tp + l.fn_,
+                l.tp + l.fp
+            ));
+        }
+        s
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads the corpus: (train, test) documents, by `splits.json`.
+pub fn load_corpus(dir: &Path) -> Result<(Vec<GoldDoc>, Vec<GoldDoc>)> {
+    let splits: serde_json::Value = serde_json::from_str(&read(&dir.join("splits.json"))?)?;
+    let load_split = |key: &str| -> Result<Vec<GoldDoc>> {
+        let names = splits[key].as_array().ok_or_else(|| Error::Input(format!("splits.json lacks {key:?}")))?;
+        let mut docs = Vec::new();
+        for n in names {
+            let name = n.as_str().ok_or_else(|| Error::Input("splits.json: names must be strings".into()))?;
+            let text = read(&dir.join("articles").join(format!("{name}.txt")))?;
+            let gold: serde_json::Value = serde_json::from_str(&read(&dir.join("gold").join(format!("{name}.json")))?)?;
+            let mut entities = Vec::new();
+            for e in gold["entities"].as_array().into_iter().flatten() {
+                let (Some(s), Some(t), Some(l)) = (e["start"].as_u64(), e["end"].as_u64(), e["label"].as_str()) else {
+                    return Err(Error::Input(format!("{name}: malformed entity {e}")));
+                };
+                let label = EntityLabel::parse(l).ok_or_else(|| Error::Input(format!("{name}: unknown label {l}")))?;
+                entities.push((s as usize, t as usize, label));
+            }
+            entities.sort();
+            docs.push(GoldDoc { name: name.to_string(), text, entities });
+        }
+        Ok(docs)
+    };
+    Ok((load_split("train")?, load_split("test")?))
+}
+
+/// BIO label of every token of a gold document.
+pub fn token_labels(doc: &GoldDoc, enc: &Encoded) -> Vec<u32> {
+    let ix = OffsetIndex::new(&doc.text);
+    let ents: Vec<(usize, usize, EntityLabel)> =
+        doc.entities.iter().map(|&(s, e, l)| (ix.byte_of(s), ix.byte_of(e), l)).collect();
+    let mut out = Vec::with_capacity(enc.len());
+    let mut prev: Option<usize> = None;
+    for t in &enc.tokens {
+        let b = t.bytes.start;
+        let hit = ents.iter().position(|&(s, e, _)| s <= b && b < e && t.bytes.start < t.bytes.end);
+        match hit {
+            Some(k) => {
+                out.push(bio_index(ents[k].2, prev == Some(k)) as u32);
+                prev = Some(k);
+            }
+            None => {
+                out.push(0);
+                prev = None;
+            }
+        }
+    }
+    out
+}
+
+/// Exact-match scores (start, end and label) per label and micro "ALL".
+pub fn score(gold: &[Vec<(usize, usize, EntityLabel)>], pred: &[Vec<(usize, usize, EntityLabel)>]) -> Vec<LabelScore> {
+    let mut by: BTreeMap<EntityLabel, LabelScore> = EntityLabel::ALL
+        .iter()
+        .map(|l| (*l, LabelScore { label: l.as_str().to_string(), ..Default::default() }))
+        .collect();
+    for (g, p) in gold.iter().zip(pred) {
+        for x in p {
+            let s = by.get_mut(&x.2).expect("all labels");
+            if g.contains(x) {
+                s.tp += 1;
+            } else {
+                s.fp += 1;
+            }
+        }
+        for x in g {
+            if !p.contains(x) {
+                by.get_mut(&x.2).expect("all labels").fn_ += 1;
+            }
+        }
+    }
+    let mut out: Vec<LabelScore> = by.into_values().collect();
+    let all = LabelScore {
+        label: "ALL".into(),
+        tp: out.iter().map(|s| s.tp).sum(),
+        fp: out.iter().map(|s| s.fp).sum(),
+        fn_: out.iter().map(|s| s.fn_).sum(),
+    };
+    out.push(all);
+    out
+}
+
+fn predict_all(model: &NerModel, docs: &[GoldDoc], encs: &[Encoded]) -> Result<Vec<Vec<(usize, usize, EntityLabel)>>> {
+    docs.iter()
+        .zip(encs)
+        .map(|(d, e)| {
+            let p = model.token_probs(&d.text, e)?;
+            Ok(decode(&d.text, e, &p, 0.0).into_iter().map(|x| (x.span.start, x.span.end, x.label)).collect())
+        })
+        .collect()
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+fn cerr(e: candle_core::Error) -> Error {
+    Error::Model(format!("candle: {e}"))
+}
+
+fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str) -> Result<Vec<Encoded>> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, chunk) in docs.chunks(16).enumerate() {
+        let texts: Vec<&str> = chunk.iter().map(|d| d.text.as_str()).collect();
+        out.extend(encoder.encode(&texts)?);
+        eprintln!("encoded {what}: {}/{}", (i * 16 + chunk.len()).min(docs.len()), docs.len());
+    }
+    Ok(out)
+}
+
+/// Trains the head on the corpus in `data`, saves the best (by dev F1) to `out`.
+pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
+    let (train_all, test) = load_corpus(data)?;
+    if train_all.is_empty() {
+        return Err(Error::Input(format!("{}: no training documents", data.display())));
+    }
+    let (mut train, mut dev) = (Vec::new(), Vec::new());
+    let mut names: Vec<GoldDoc> = train_all;
+    names.sort_by(|a, b| a.name.cmp(&b.name));
+    for (i, d) in names.into_iter().enumerate() {
+        if i % 8 == 7 {
+            dev.push(d);
+        } else {
+            train.push(d);
+        }
+    }
+    if dev.is_empty() {
+        dev = train.clone();
+    }
+    encoder.reset_stats();
+    let t0 = std::time::Instant::now();
+    let train_enc = encode_docs(encoder, &train, "train")?;
+    let dev_enc = encode_docs(encoder, &dev, "dev")?;
+    let test_enc = encode_docs(encoder, &test, "test")?;
+    let encode_secs = t0.elapsed().as_secs_f64();
+    let encode_stats = encoder.stats();
+
+    let width = encoder.hidden_size() + N_FEATURES;
+    let mut xs: Vec<f32> = Vec::new();
+    let mut ys: Vec<u32> = Vec::new();
+    for (d, e) in train.iter().zip(&train_enc) {
+        xs.extend(head_inputs(&d.text, e));
+        ys.extend(token_labels(d, e));
+    }
+    let n = ys.len();
+    let dev_gold: Vec<_> = dev.iter().map(|d| d.entities.clone()).collect();
+    let test_gold: Vec<_> = test.iter().map(|d| d.entities.clone()).collect();
+    let x = Tensor::from_vec(xs, (n, width), &Device::Cpu).map_err(cerr)?;
+    let y = Tensor::from_vec(ys, n, &Device::Cpu).map_err(cerr)?;
+
+    let t1 = std::time::Instant::now();
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let head = NerHead::new(vb, width, opts.hidden).map_err(cerr)?;
+    let mut opt = AdamW::new(varmap.all_vars(), ParamsAdamW { lr: opts.lr, weight_decay: 0.01, ..Default::default() })
+        .map_err(cerr)?;
+    let mut rng = Rng(opts.seed.max(1));
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let (mut best_f1, mut best_epoch) = (-1.0f64, 0usize);
+    let tmp = PathBuf::from(format!("{}.tmp", out.display()));
+    for epoch in 1..=opts.epochs {
+        rng.shuffle(&mut order);
+        let mut total = 0f32;
+        for chunk in order.chunks(opts.batch.max(1)) {
+            let idx = Tensor::from_slice(chunk, chunk.len(), &Device::Cpu).map_err(cerr)?;
+            let bx = x.index_select(&idx, 0).map_err(cerr)?;
+            let by = y.index_select(&idx, 0).map_err(cerr)?;
+            let bx = if opts.dropout > 0.0 { candle_nn::ops::dropout(&bx, opts.dropout).map_err(cerr)? } else { bx };
+            let logits = head.forward(&bx).map_err(cerr)?;
+            let loss = candle_nn::loss::cross_entropy(&logits, &by).map_err(cerr)?;
+            opt.backward_step(&loss).map_err(cerr)?;
+            total += loss.to_scalar::<f32>().map_err(cerr)? * chunk.len() as f32;
+        }
+        let model = NerModel::from_head(head.clone());
+        let dev_scores = score(&dev_gold, &predict_all(&model, &dev, &dev_enc)?);
+        let f1 = dev_scores.last().map_or(0.0, |s| s.f1());
+        eprintln!("epoch {epoch:3}: loss {:.4}  dev F1 {f1:.4}", total / n as f32);
+        if f1 > best_f1 {
+            best_f1 = f1;
+            best_epoch = epoch;
+            varmap.save(&tmp).map_err(cerr)?;
+        }
+    }
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    let train_secs = t1.elapsed().as_secs_f64();
+    let best = NerModel::load(out)?;
+    let test_scores = score(&test_gold, &predict_all(&best, &test, &test_enc)?);
+    Ok(TrainReport {
+        train_docs: train.len(),
+        dev_docs: dev.len(),
+        test_docs: test.len(),
+        train_tokens: n,
+        best_epoch,
+        dev_f1: best_f1,
+        test: test_scores,
+        encode: encode_stats,
+        encode_secs,
+        train_secs,
+    })
+}
+
+/// Scores a saved head on the test split of a corpus.
+pub fn evaluate_ner(encoder: &Encoder, model: &NerModel, data: &Path) -> Result<Vec<LabelScore>> {
+    let (_, test) = load_corpus(data)?;
+    let enc = encode_docs(encoder, &test, "test")?;
+    let gold: Vec<_> = test.iter().map(|d| d.entities.clone()).collect();
+    Ok(score(&gold, &predict_all(model, &test, &enc)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_match_scores() {
+        let g = vec![vec![(0, 5, EntityLabel::Person), (10, 15, EntityLabel::Org)]];
+        let p = vec![vec![(0, 5, EntityLabel::Person), (10, 14, EntityLabel::Org), (20, 25, EntityLabel::Gpe)]];
+        let s = score(&g, &p);
+        let get = |l: &str| s.iter().find(|x| x.label == l).unwrap().clone();
+        assert_eq!(get("PERSON").f1(), 1.0);
+        assert_eq!((get("ORG").tp, get("ORG").fp, get("ORG").fn_), (0, 1, 1));
+        assert_eq!((get("ALL").tp, get("ALL").fp, get("ALL").fn_), (1, 2, 1));
+    }
+}

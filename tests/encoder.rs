@@ -1,0 +1,109 @@
+//! Encoder and NER integration tests. They need the model files
+//! (`python3 scripts/setup-models.py`); without them they print why and pass.
+
+use quotestance::encode::{EncodeOptions, Encoder};
+use quotestance::model::EntityLabel;
+use quotestance::models::{encoder_present, resolve_models_dir};
+use quotestance::ner::{EntityRecognizer, ModelRecognizer, NerModel};
+use std::path::PathBuf;
+
+fn models() -> Option<PathBuf> {
+    let dir = resolve_models_dir(None);
+    if encoder_present(&dir) {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: no encoder model in {} (run `python3 scripts/setup-models.py` or set QUOTESTANCE_MODELS)",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn missing_models_dir_is_a_clear_error() {
+    let err = Encoder::load(std::path::Path::new("/nonexistent/quotestance-models"), 1).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("/nonexistent/quotestance-models/all-MiniLM-L6-v2"), "{msg}");
+    assert!(msg.contains("scripts/setup-models.py"), "{msg}");
+}
+
+#[test]
+fn corrupt_model_is_a_clear_error() {
+    let Some(dir) = models() else { return };
+    let tmp = std::env::temp_dir().join(format!("qs-corrupt-{}", std::process::id()));
+    let enc = tmp.join("all-MiniLM-L6-v2");
+    std::fs::create_dir_all(&enc).unwrap();
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(dir.join("all-MiniLM-L6-v2").join(f), enc.join(f)).unwrap();
+    }
+    std::fs::write(enc.join("model.safetensors"), b"not really a model").unwrap();
+    let msg = Encoder::load(&tmp, 1).unwrap_err().to_string();
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(msg.contains("model.safetensors") && msg.contains("setup-models"), "{msg}");
+}
+
+#[test]
+fn offsets_point_into_the_original_text() {
+    let Some(dir) = models() else { return };
+    let enc = Encoder::load(&dir, 0).unwrap();
+    let text = "Cllr Zo\u{eb} O\u{2019}Brien said: \u{201c}Resign now\u{201d} \u{1F600} \u{2014} caf\u{e9}.";
+    let toks = enc.tokenize(text).unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    assert!(!toks.is_empty());
+    for t in &toks {
+        let by_bytes = &text[t.bytes.clone()];
+        let by_chars: String = chars[t.chars.clone()].iter().collect();
+        assert_eq!(by_bytes, by_chars);
+        assert!(!by_bytes.is_empty());
+    }
+    assert!(toks.iter().any(|t| &text[t.bytes.clone()] == "Zo\u{eb}" || text[t.bytes.clone()].starts_with("Zo")));
+}
+
+#[test]
+fn long_texts_are_windowed_and_agree_with_short_ones() {
+    let Some(dir) = models() else { return };
+    let mut enc = Encoder::load(&dir, 0).unwrap();
+    let sentence = "The council leader said the report made painful reading for everyone involved. ";
+    let long: String = sentence.repeat(40);
+    let out = enc.encode(&[&long, sentence]).unwrap();
+    assert_eq!(out[0].states.len(), out[0].len() * out[0].hidden);
+    assert!(out[0].len() > 400, "long text should exceed one window: {}", out[0].len());
+    let st = enc.stats();
+    assert!(st.sequences >= 3, "{st:?}");
+    // a different window gives nearly the same states away from the edges
+    enc.set_options(EncodeOptions { window: 128, overlap: 32, ..enc.options() }).unwrap();
+    let small = enc.encode(&[&long]).unwrap();
+    let i = 200;
+    let cos = {
+        let (a, b) = (out[0].state(i), small[0].state(i));
+        let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        let n = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        dot / (n(a) * n(b))
+    };
+    assert!(cos > 0.8, "cosine {cos}");
+    // batching must not change results
+    let alone = enc.encode(&[sentence]).unwrap();
+    let together = enc.encode(&[sentence, &long, "Short."]).unwrap();
+    let d = alone[0].states.iter().zip(&together[0].states).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(d < 1e-4, "padding changed the states by {d}");
+    assert!(enc.encode(&[""]).unwrap()[0].is_empty());
+}
+
+#[test]
+fn ner_finds_people() {
+    let Some(dir) = models() else { return };
+    let head = quotestance::models::ner_head_path(&dir);
+    if !head.is_file() {
+        eprintln!("SKIPPED: no NER head at {}", head.display());
+        return;
+    }
+    let _ = NerModel::load(&head).unwrap();
+    let rec = ModelRecognizer::load(&dir, 0).unwrap();
+    let text =
+        "Opposition councillors called for Cllr Helen Marsh to resign. Council leader Peter Okafor said he backed her.";
+    let ents = rec.recognise(text).unwrap();
+    let people: Vec<&str> = ents.iter().filter(|e| e.label == EntityLabel::Person).map(|e| &text[e.bytes()]).collect();
+    assert!(people.contains(&"Helen Marsh"), "{ents:?}");
+    assert!(people.contains(&"Peter Okafor"), "{ents:?}");
+}
