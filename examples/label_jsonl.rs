@@ -1,5 +1,6 @@
-//! Labels a JSONL file of documents with `Pipeline::annotate_batch`: the Rust
-//! baseline of `benches/python_vs_cli.py` until the CLI's `label` subcommand lands.
+//! Labels a JSONL file of documents with `Pipeline::annotate_batch`: the
+//! in-process Rust baseline of `benches/python_vs_cli.py` (it reports the
+//! labelling time alone, without process start or file I/O).
 //!
 //! ```text
 //! cargo run --release --example label_jsonl -- [--threads N] [--batch-size N] [--repeat N] IN.jsonl OUT.jsonl
@@ -31,17 +32,13 @@ fn label(nlp: &Pipeline, docs: &[Document], threads: usize, batch: usize) -> Vec
                             .zip(part)
                             .map(|(r, d)| match r {
                                 Ok(a) => serde_json::to_string(&a).expect("serialise"),
-                                Err(e) => serde_json::json!({"id": d.id, "error": e.to_string()})
-                                    .to_string(),
+                                Err(e) => serde_json::json!({"id": d.id, "error": e.to_string()}).to_string(),
                             })
                             .collect()
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("worker panicked"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("worker panicked")).collect()
         });
         out.extend(parts.into_iter().flatten());
     }
@@ -60,15 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let [input, output] = files.as_slice() else {
-        return Err(
-            "usage: label_jsonl [--threads N] [--batch-size N] [--repeat N] IN.jsonl OUT.jsonl"
-                .into(),
-        );
+        return Err("usage: label_jsonl [--threads N] [--batch-size N] [--repeat N] IN.jsonl OUT.jsonl".into());
     };
     if threads == 0 {
-        threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
+        threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     }
     let reader = std::io::BufReader::new(std::fs::File::open(input)?);
     let mut docs = Vec::new();
