@@ -1,25 +1,30 @@
 #!/usr/bin/env python3
-"""Throughput of the Python binding (`nlp.pipe`) against Rust (`examples/label_jsonl.rs`).
+"""Throughput of the Python binding (`nlp.pipe`) against the CLI (`quotestance label`)
+and an in-process Rust baseline (`examples/label_jsonl.rs`).
 
-    python3 tools/corpus.py            # build data/corpus/articles (done here too)
-    cargo build --release --example label_jsonl
+    cargo build --release -p quotestance-cli && cargo build --release --example label_jsonl
     .venv/bin/python benches/python_vs_cli.py [--articles 500] [--runs 7] [--threads 0] [--batch-size 64]
 
-The articles are made by concatenating pairs of corpus texts, cycling through
-the corpus until there are --articles of them. The Rust baseline is the
-example `label_jsonl` (Pipeline::annotate_batch over the same batches on the
-same number of threads), because the CLI's `label` subcommand is not in this
-branch yet.
+The input is --articles documents cycled from the corpus texts in
+data/corpus/articles (article i is text i mod the number of texts), labelled by
+the rule layer (the default of `quotestance.load()`; the CLI gets
+`--rules-only` to match). Four figures, each the median (and best) of --runs
+rounds, the sides interleaved within a round so that load from elsewhere on
+the machine falls on all of them alike:
 
-Both sides are timed on the same work: from documents in memory to one result
-per document (an `Annotated` JSON string in Rust; a `Doc` in Python, whose JSON
-Rust wrote, decoded lazily on first attribute access). Rust reports its own
-time (`label_ms`, file reading and writing excluded); Python is timed around
-`list(nlp.pipe(records))`. A third figure, `pipe+decode`, also touches every
-document's quotes and paragraphs (forcing the json.loads) for the cost of
-actually looking at the results. Each figure is the median (and the best) of --runs rounds; a round runs
-each side once after a warm-up, the sides interleaved so that load from
-elsewhere on the machine falls on both alike.
+* `cli label`: wall time of one `quotestance label --rules-only --threads N -o
+  OUT IN.jsonl` process: start, reading and parsing the JSONL, labelling,
+  serialising and writing. This is what a user of the CLI waits for.
+* `rust in-process`: `label_jsonl`'s own `label_ms` for a batch pass in a warm
+  process (Pipeline::annotate_batch to `Annotated` JSON strings; no start, no
+  file I/O): the floor for any binding.
+* `python pipe`: `list(nlp.pipe(records))` in a warm interpreter: records to
+  `Doc`s whose JSON Rust wrote, decoded lazily.
+* `python pipe+decode`: the same, also touching every document's quotes and
+  paragraphs (forcing the json.loads): the cost of looking at the results.
+
+Before timing, the CLI's output is checked to equal the Python output
+document by document (the same pipeline behind both).
 """
 
 from __future__ import annotations
@@ -37,116 +42,111 @@ import time
 from typing import Any, Dict, List
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "data" / "corpus"
-
-
-def corpus_texts() -> List[str]:
-    subprocess.run([sys.executable, str(ROOT / "tools" / "corpus.py")], cwd=ROOT, capture_output=True)
-    texts = [p.read_text(encoding="utf-8") for p in sorted((CORPUS / "articles").glob("*.txt"))]
-    if len(texts) >= 5:
-        return texts
-    # tools/corpus.py writes nothing when any source file has an error: build
-    # the texts of the good ones in memory with its own parser
-    sys.path.insert(0, str(ROOT / "tools"))
-    import corpus  # type: ignore[import-not-found]
-
-    out = []
-    for f in sorted((CORPUS / "src").glob("*.qsa")):
-        try:
-            out.append(corpus.build_one(f)[1])
-        except corpus.CorpusError as e:
-            print(f"  (skipping {f.name}: {e})", file=sys.stderr)
-    return out or texts
+ARTICLES = ROOT / "data" / "corpus" / "articles"
+RELEASE = ROOT / "target" / "release"
 
 
 def make_articles(n: int) -> List[Dict[str, str]]:
-    texts = corpus_texts()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(ARTICLES.glob("*.txt"))]
     if not texts:
-        sys.exit("no corpus texts found under data/corpus")
-    k = len(texts)
-    return [{"id": f"bench-{i:04d}", "text": texts[i % k] + "\n\n" + texts[(i * 7 + 3) % k]} for i in range(n)]
+        sys.exit(f"no .txt articles under {ARTICLES}")
+    return [{"id": f"bench-{i:04d}", "text": texts[i % len(texts)]} for i in range(n)]
 
 
-def rust_run(binary: pathlib.Path, path: pathlib.Path, threads: int, batch: int) -> List[float]:
-    """[label seconds of one run after a warm-up run, wall seconds of a second
-    process that labels once (start, reading and parsing the JSONL, labelling,
-    writing)]."""
-    args = ["--threads", str(threads), "--batch-size", str(batch)]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "out.jsonl")
-        r = subprocess.run([str(binary), *args, "--repeat", "2", str(path), out],
-                           capture_output=True, text=True, check=True)
-        t = time.perf_counter()
-        subprocess.run([str(binary), *args, str(path), out], capture_output=True, check=True)
-        wall = time.perf_counter() - t
+def cli_cmd(binary: pathlib.Path, threads: int, path: pathlib.Path, out: pathlib.Path) -> List[str]:
+    return [str(binary), "label", "--rules-only", "--threads", str(threads), "-o", str(out), str(path)]
+
+
+def cli_run(binary: pathlib.Path, threads: int, path: pathlib.Path, out: pathlib.Path) -> float:
+    t = time.perf_counter()
+    subprocess.run(cli_cmd(binary, threads, path, out), capture_output=True, check=True)
+    return time.perf_counter() - t
+
+
+def rust_run(binary: pathlib.Path, path: pathlib.Path, out: pathlib.Path, threads: int, batch: int) -> float:
+    """label seconds of the second of two passes in one process."""
+    r = subprocess.run([str(binary), "--threads", str(threads), "--batch-size", str(batch), "--repeat", "2",
+                        str(path), str(out)], capture_output=True, text=True, check=True)
     ms = [float(x) for x in re.findall(r"label_ms=([\d.]+)", r.stderr)]
-    return [ms[-1] / 1e3, wall]
+    return ms[-1] / 1e3
 
 
-def py_run(nlp: Any, records: List[Dict[str, str]], runs: int, threads: int, batch: int, decode: bool) -> List[float]:
-    times = []
-    for i in range(runs + 1):
-        t = time.perf_counter()
-        docs = list(nlp.pipe(records, batch_size=batch, n_threads=threads))
-        if decode:
-            for d in docs:
-                d.quotes, d.paragraphs  # noqa: B018 (forces the decode)
-        el = time.perf_counter() - t
-        assert len(docs) == len(records) and all(d.ok for d in docs)
-        if i:
-            times.append(el)
-    return times
+def py_run(nlp: Any, records: List[Dict[str, str]], threads: int, batch: int, decode: bool) -> float:
+    t = time.perf_counter()
+    docs = list(nlp.pipe(records, batch_size=batch, n_threads=threads))
+    if decode:
+        for d in docs:
+            d.quotes, d.paragraphs  # noqa: B018 (forces the decode)
+    el = time.perf_counter() - t
+    assert len(docs) == len(records) and all(d.ok for d in docs)
+    return el
+
+
+def check_same_output(nlp: Any, records: List[Dict[str, str]], cli_out: pathlib.Path) -> int:
+    """The CLI's JSONL equals the Python output, record by record; returns the quote count."""
+    lines = cli_out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(records), (len(lines), len(records))
+    quotes = 0
+    for line, doc in zip(lines, nlp.pipe(records)):
+        want = doc.to_dict()
+        del want["text"]
+        got = json.loads(line)
+        assert got == want, f"CLI and Python differ on {doc.id}"
+        quotes += len(got["quotes"])
+    return quotes
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=500)
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=0, help="0: all cores (both sides)")
+    ap.add_argument("--threads", type=int, default=0, help="0: all cores (every side)")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--binary", default=str(ROOT / "target" / "release" / "examples" / "label_jsonl"))
+    ap.add_argument("--cli", default=str(RELEASE / "quotestance"))
+    ap.add_argument("--baseline", default=str(RELEASE / "examples" / "label_jsonl"))
     a = ap.parse_args()
 
     import quotestance
 
-    binary = pathlib.Path(a.binary)
-    if not binary.exists():
+    cli, baseline = pathlib.Path(a.cli), pathlib.Path(a.baseline)
+    if not cli.exists():
+        subprocess.run(["cargo", "build", "--release", "-p", "quotestance-cli"], cwd=ROOT, check=True)
+    if not baseline.exists():
         subprocess.run(["cargo", "build", "--release", "--example", "label_jsonl"], cwd=ROOT, check=True)
     threads = a.threads or os.cpu_count() or 1
     records = make_articles(a.articles)
     mb = sum(len(r["text"].encode()) for r in records) / 1e6
-    print(f"{len(records)} articles, {mb:.1f} MB, threads={threads}, batch_size={a.batch_size}, "
-          f"median of {a.runs} runs")
-
-    # Rounds interleave the two sides, so that load from elsewhere on the
-    # machine falls on both alike.
     nlp = quotestance.load()
-    rust: List[float] = []
-    e2e: List[float] = []
-    py: List[float] = []
-    py_dec: List[float] = []
+
+    series: Dict[str, List[float]] = {"cli": [], "rust": [], "py": [], "py_dec": []}
     with tempfile.TemporaryDirectory() as tmp:
-        path = pathlib.Path(tmp) / "in.jsonl"
+        path, out = pathlib.Path(tmp) / "in.jsonl", pathlib.Path(tmp) / "out.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        cli_run(cli, threads, path, out)  # warm-up (page cache), and the output to check
+        n_quotes = check_same_output(nlp, records, out)
+        py_run(nlp, records, threads, a.batch_size, decode=True)  # warm-up
+        print(f"{len(records)} articles ({len(set(r['text'] for r in records))} distinct), {mb:.1f} MB, "
+              f"{n_quotes} quotes; threads={threads}, batch_size={a.batch_size}, {a.runs} runs; "
+              f"CLI output == Python output")
         for _ in range(a.runs):
-            r = rust_run(binary, path, threads, a.batch_size)
-            rust.append(r[0])
-            e2e.append(r[1])
-            py += py_run(nlp, records, 1, threads, a.batch_size, decode=False)
-            py_dec += py_run(nlp, records, 1, threads, a.batch_size, decode=True)
+            series["cli"].append(cli_run(cli, threads, path, out))
+            series["rust"].append(rust_run(baseline, path, out, threads, a.batch_size))
+            series["py"].append(py_run(nlp, records, threads, a.batch_size, decode=False))
+            series["py_dec"].append(py_run(nlp, records, threads, a.batch_size, decode=True))
 
     n = len(records)
-    rs, ps, pd = (n / statistics.median(x) for x in (rust, py, py_dec))
-    rb, pb, db = (n / min(x) for x in (rust, py, py_dec))
-    print(f"{'':22s}{'median':>10s}{'best':>10s}  articles/s   ratio python/rust (median, best)")
-    print(f"rust   (label_jsonl)  {rs:10.1f}{rb:10.1f}")
-    es, eb = n / statistics.median(e2e), n / min(e2e)
-    print(f"rust   process e2e    {es:10.1f}{eb:10.1f}  (process wall time: start, read+parse JSONL, label, write)")
-    print(f"python (pipe)         {ps:10.1f}{pb:10.1f}  {ps / rs:.3f} {pb / rb:.3f}")
-    print(f"python (pipe+decode)  {pd:10.1f}{db:10.1f}  {pd / rs:.3f} {db / rb:.3f}")
-    print(json.dumps({"articles": n, "threads": threads, "rust_aps": round(rs, 1), "pipe_aps": round(ps, 1),
-                      "pipe_decode_aps": round(pd, 1), "rust_process_e2e_aps": round(es, 1), "ratio": round(ps / rs, 3),
-                      "ratio_decode": round(pd / rs, 3), "ratio_best": round(pb / rb, 3)}))
+    med = {k: n / statistics.median(v) for k, v in series.items()}
+    best = {k: n / min(v) for k, v in series.items()}
+    print(f"{'articles/s':28s}{'median':>10s}{'best':>10s}   python(pipe) / this, median")
+    names = {"cli": "cli label (process wall)", "rust": "rust in-process (label_ms)", "py": "python pipe",
+             "py_dec": "python pipe+decode"}
+    for k, label in names.items():
+        print(f"{label:28s}{med[k]:10.1f}{best[k]:10.1f}   {med['py'] / med[k]:.3f}")
+    print(json.dumps({"articles": n, "mb": round(mb, 2), "quotes": n_quotes, "threads": threads, "runs": a.runs,
+                      **{f"{k}_aps_median": round(v, 1) for k, v in med.items()},
+                      **{f"{k}_aps_best": round(v, 1) for k, v in best.items()},
+                      "pipe_over_cli": round(med["py"] / med["cli"], 3),
+                      "pipe_over_rust": round(med["py"] / med["rust"], 3)}))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-//! Labels a JSONL file of documents with `Pipeline::annotate_batch`: the Rust
-//! baseline of `benches/python_vs_cli.py` until the CLI's `label` subcommand lands.
+//! Labels a JSONL file of documents with `Pipeline::annotate_batch`: the
+//! in-process Rust baseline of `benches/python_vs_cli.py` (it reports the
+//! labelling time alone, without process start or file I/O).
 //!
 //! ```text
 //! cargo run --release --example label_jsonl -- [--threads N] [--batch-size N] [--repeat N] IN.jsonl OUT.jsonl

@@ -35,13 +35,6 @@ __version__: str = _quotestance.__version__
 __all__ = [
     "ConfigError", "Doc", "Entity", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
     "Quote", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "Target", "TextSpan",
-    "demo", "load", "render", "schema_version", "to_arrow", "to_pandas",
+    "load", "render", "schema_version", "to_arrow", "to_pandas",
 ]
 
-
-def demo() -> Doc:
-    """A small hand-made annotated document (NOT produced by the pipeline), with
-    every field of the schema set, for trying ``render``, ``to_pandas`` and the
-    result objects."""
-    text, data = _quotestance._example()
-    return Doc(data, text)

@@ -17,7 +17,7 @@ from ._quotestance import (
 __all__ = [
     "ConfigError", "Doc", "Entity", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
     "Quote", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "Target", "TextSpan",
-    "demo", "load", "render", "schema_version", "to_arrow", "to_pandas",
+    "load", "render", "schema_version", "to_arrow", "to_pandas",
 ]
 
 __version__: str
@@ -192,4 +192,3 @@ def load(models_dir: Union[str, os.PathLike[str], None] = None, **config: Any) -
 def render(doc: Doc, legend: bool = True, calls: bool = True, title: bool = True) -> str: ...
 def to_pandas(docs: Iterable[Union[Doc, ErrorRecord]]) -> pandas.DataFrame: ...
 def to_arrow(docs: Iterable[Union[Doc, ErrorRecord]]) -> pyarrow.Table: ...
-def demo() -> Doc: ...

@@ -4,7 +4,7 @@ from typing import List, Optional, Tuple, Union, final
 
 __all__ = [
     "Pipeline", "QuotestanceError", "InputError", "ConfigError", "ModelNotFoundError", "schema_version",
-    "_example", "_panic_for_test", "__version__",
+    "_panic_for_test", "__version__",
 ]
 
 __version__: str
@@ -23,5 +23,4 @@ class Pipeline:
     def annotate_batch(self, records: List[_Record], n_threads: int = 0) -> List[Union[str, QuotestanceError]]: ...
 
 def schema_version() -> str: ...
-def _example() -> Tuple[str, str]: ...
 def _panic_for_test(message: str) -> None: ...

@@ -19,5 +19,16 @@ def test_quickstart_notebook_runs() -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
-    assert any('class="qs-doc"' in h and "<mark" in h for h in html), "the demo document did not render as HTML"
+    docs_html = [h for h in html if 'class="qs-doc"' in h]
+    assert docs_html, "the article did not render as HTML"
+    # the article cell prints one line per quote after the Doc's repr; the
+    # rendering marks each of them, in their stance colours
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    printed = "".join(o.get("text", "") for o in code[1].outputs if o.get("output_type") == "stream").splitlines()
+    quote_lines = printed[1:]
+    assert len(quote_lines) >= 4 and quote_lines[0].startswith("indirect") and "call_to_resign" in quote_lines[0]
+    assert docs_html[-1].count("<mark ") == len(quote_lines)
+    for stance in ("call_to_resign", "defence", "rebuttal"):
+        assert any(f" {stance} " in line for line in quote_lines), stance
+        assert f'data-stance="{stance}"' in docs_html[-1]
     assert any("broken" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)

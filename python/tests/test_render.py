@@ -7,8 +7,9 @@ import quotestance
 from quotestance import STANCE_COLOURS
 
 
-def test_render_demo() -> None:
-    doc = quotestance.demo()
+def test_render_marks_every_quote(doc: quotestance.Doc) -> None:
+    """render() on the pipeline's output for ARTICLE (conftest.py)."""
+    assert len(doc.quotes) == 5
     out = quotestance.render(doc)
     assert out == doc._repr_html_()
     marks = re.findall(r'<mark class="qs-quote qs-(\w+)" data-stance="\w+" data-quote="(\d+)" '
@@ -26,8 +27,11 @@ def test_render_demo() -> None:
     body = re.sub(r'<span class="qs-speaker">.*?</span>', "", body)
     plain = html.unescape(re.sub(r"<[^>]+>", "", body))
     assert plain == doc.text
+    assert {m[0] for m in marks} == {"call_to_resign", "defence", "rebuttal", "other"}
     assert "call to resign" in out and "Resignation calls" in out
-    assert "<td>Helen Marsh</td><td>Peter Okafor</td>" in out
+    (call,) = doc.resignation_calls
+    assert f"<td>{call.caller}</td><td>{call.target}</td>" == "<td>Helen Marsh</td><td>Peter Okafor</td>"
+    assert f"<td>{call.caller}</td><td>{call.target}</td>" in out
 
 
 def test_render_escapes_everything(nlp: quotestance.Language) -> None:
@@ -38,14 +42,13 @@ def test_render_escapes_everything(nlp: quotestance.Language) -> None:
     assert html.escape(evil) in out
 
 
-def test_overlapping_quotes_are_clipped() -> None:
-    doc = quotestance.demo()
+def test_overlapping_quotes_are_clipped(doc: quotestance.Doc) -> None:
     d = doc.to_dict()
     q0 = dict(d["quotes"][0])
     q0.update(start=q0["start"] + 5, end=q0["end"] + 3)  # overlaps quote 0
     d["quotes"].insert(1, q0)
     out = quotestance.render(quotestance.Doc.from_dict(d))
-    assert out.count("<mark") == 6
+    assert out.count("<mark") == len(doc.quotes) + 1
     opened = 0
     for tag in re.findall(r"</?mark", out):
         opened += 1 if tag == "<mark" else -1

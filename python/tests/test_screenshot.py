@@ -92,8 +92,12 @@ def colours_present(png: Path, tolerance: int = 6) -> Set[str]:
     return {s for s, n in count.items() if n >= 50}  # a highlighted word, not an anti-aliased edge
 
 
-def test_highlights_render_in_stance_colours(tmp_path: Path) -> None:
-    doc = quotestance.demo()
+def test_highlights_render_in_stance_colours(doc: quotestance.Doc, nlp: quotestance.Language,
+                                             tmp_path: Path) -> None:
+    """ARTICLE (conftest.py) labelled by the pipeline has a quote of each
+    stance: all four colours show. A second article whose quotes are all calls
+    to resign shows that colour alone: the colours follow the document."""
+    assert {q.stance for q in doc.quotes} == set(STANCE_COLOURS)
     html = quotestance.render(doc, legend=False, calls=False)  # no legend swatches: only marks carry colour
     r = chromium(html, tmp_path, f"--screenshot={tmp_path / 'shot.png'}")
     shot = tmp_path / "shot.png"
@@ -108,9 +112,14 @@ def test_highlights_render_in_stance_colours(tmp_path: Path) -> None:
                  f"--screenshot={tmp_path / 'bare.png'}")
     assert colours_present(tmp_path / "bare.png") == set()
 
+    calls = nlp("Labour has called on Cllr Jo Bell to resign over the expenses row.\n\n"
+                "Cllr Ann Lee said: \u201cShe must go now.\u201d")
+    assert [q.stance for q in calls.quotes] == ["call_to_resign", "call_to_resign"]
+    chromium(quotestance.render(calls, legend=False, calls=False), tmp_path, f"--screenshot={tmp_path / 'calls.png'}")
+    assert colours_present(tmp_path / "calls.png") == {"call_to_resign"}
 
-def test_dom_has_one_mark_per_quote(tmp_path: Path) -> None:
-    doc = quotestance.demo()
+
+def test_dom_has_one_mark_per_quote(doc: quotestance.Doc, tmp_path: Path) -> None:
     r = chromium(doc._repr_html_(), tmp_path, "--dump-dom")
     dom = r.stdout
     assert dom.count("<mark ") == len(doc.quotes), r.stderr[-2000:]

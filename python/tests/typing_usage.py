@@ -29,7 +29,7 @@ def summary(doc: quotestance.Doc) -> str:
 
 
 def tables() -> int:
-    doc = quotestance.demo()
+    doc = quotestance.load()("Labour called for Cllr Jo Bell to resign.", id="t")
     df = quotestance.to_pandas([doc])
     table = quotestance.to_arrow([doc])
     rows: int = table.num_rows

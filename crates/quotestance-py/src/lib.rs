@@ -3,7 +3,8 @@
 //! All the pyo3 glue lives in this one file and stays thin: the Python
 //! package (`python/quotestance`) builds records, typed result objects,
 //! pandas/Arrow tables and HTML on top of four things exported here: the
-//! `Pipeline` class, the exception types, and two helpers for tests and demos.
+//! `Pipeline` class, the exception types, `schema_version`, and a panic hook
+//! for the tests.
 //!
 //! # How results cross into Python, and why
 //!
@@ -33,10 +34,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use quotestance::{
-    Annotated, Config, Document, Entity, EntityLabel, Error, Gender, Person, Quote, QuoteKind, ResignationCall, Span,
-    Speaker, Stance, StanceScores, Target, TextSpan, SCHEMA_VERSION,
-};
+use quotestance::{Config, Document, Error, SCHEMA_VERSION};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -232,15 +230,6 @@ impl PyPipeline {
     }
 }
 
-/// A hand-made, fully populated `Annotated` (every field of the schema set)
-/// and its text: `(text, json)`. Built from the Rust types, so the Python side
-/// is tested against the real serde shape; used by `quotestance.demo()`.
-#[pyfunction]
-fn _example() -> PyResult<(String, String)> {
-    let (text, ann) = example();
-    Ok((text, serde_json::to_string(&ann).map_err(|e| to_pyerr(e.into()))?))
-}
-
 /// Panics inside [`guard`], to test that no panic reaches Python.
 #[pyfunction]
 fn _panic_for_test(py: Python<'_>, message: String) -> PyResult<()> {
@@ -253,179 +242,6 @@ fn schema_version() -> &'static str {
     SCHEMA_VERSION
 }
 
-fn span_of(text: &str, needle: &str) -> Span {
-    let byte_start = text.find(needle).unwrap_or(0);
-    span_at(text, byte_start, byte_start + needle.len())
-}
-
-fn span_at(text: &str, byte_start: usize, byte_end: usize) -> Span {
-    Span { start: text[..byte_start].chars().count(), end: text[..byte_end].chars().count(), byte_start, byte_end }
-}
-
-fn text_span(text: &str, needle: &str) -> TextSpan {
-    TextSpan { span: span_of(text, needle), text: needle.to_string() }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn quote(
-    text: &str,
-    words: &str,
-    kind: QuoteKind,
-    cue: &str,
-    speaker: Option<(&str, &str, Option<usize>)>,
-    p: [f32; 4],
-    target: Option<(&str, usize)>,
-    paragraph: usize,
-) -> Quote {
-    let scores = StanceScores::from_array(p);
-    let (stance, stance_score) = scores.best();
-    Quote {
-        span: span_of(text, words),
-        text: words.to_string(),
-        kind,
-        cue: Some(text_span(text, cue)),
-        speaker: speaker.map(|(name, mention, person)| Speaker {
-            name: name.to_string(),
-            mention: Some(text_span(text, mention)),
-            person,
-            score: 0.9,
-            rule: "example".to_string(),
-        }),
-        stance,
-        stance_score,
-        scores,
-        target: target.map(|(name, person)| Target { name: name.to_string(), person: Some(person), score: 0.8 }),
-        paragraph,
-    }
-}
-
-fn example() -> (String, Annotated) {
-    let text = "Opposition councillors in Redbridge Vale have called for Cllr Peter Okafor to step down over the \
-                café contract.\n\n\u{201c}He has lost the confidence of residents <and> must go now,\u{201d} said Cllr \
-                Helen Marsh, leader of the Labour group.\n\nCouncil leader Sandra Tilley said he had her full support. \
-                \u{201c}Peter has done nothing wrong,\u{201d} she added. A council spokesperson said the contract would be \
-                reviewed in the new year."
-        .to_string();
-    let t = text.as_str();
-    let person =
-        |id: usize, name: &str, variants: &[&str], title: Option<&str>, roles: &[&str], gender: Gender| Person {
-            id,
-            name: name.to_string(),
-            variants: variants.iter().map(|v| v.to_string()).collect(),
-            title: title.map(str::to_string),
-            party: (id == 1).then(|| "Labour".to_string()),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            ward: (id == 0).then(|| "Redbridge Vale".to_string()),
-            organisation: Some("Redbridge Vale Council".to_string()),
-            gender: Some(gender),
-            mentions: variants.iter().map(|v| span_of(t, v)).collect(),
-        };
-    let people = vec![
-        person(0, "Peter Okafor", &["Peter Okafor"], Some("Cllr"), &["councillor"], Gender::Male),
-        person(1, "Helen Marsh", &["Helen Marsh"], Some("Cllr"), &["leader of the Labour group"], Gender::Female),
-        person(2, "Sandra Tilley", &["Sandra Tilley"], None, &["council leader"], Gender::Female),
-    ];
-    let quotes = vec![
-        quote(
-            t,
-            "Cllr Peter Okafor to step down over the café contract",
-            QuoteKind::Indirect,
-            "called for",
-            Some(("Helen Marsh", "Opposition councillors", Some(1))),
-            [0.91, 0.02, 0.02, 0.05],
-            Some(("Peter Okafor", 0)),
-            0,
-        ),
-        quote(
-            t,
-            "He has lost the confidence of residents <and> must go now,",
-            QuoteKind::Direct,
-            "said",
-            Some(("Helen Marsh", "Cllr Helen Marsh", Some(1))),
-            [0.88, 0.03, 0.03, 0.06],
-            Some(("Peter Okafor", 0)),
-            1,
-        ),
-        quote(
-            t,
-            "he had her full support",
-            QuoteKind::Indirect,
-            "said",
-            Some(("Sandra Tilley", "Council leader Sandra Tilley", Some(2))),
-            [0.05, 0.85, 0.05, 0.05],
-            Some(("Peter Okafor", 0)),
-            2,
-        ),
-        quote(
-            t,
-            "Peter has done nothing wrong,",
-            QuoteKind::Direct,
-            "she added",
-            Some(("Sandra Tilley", "she", Some(2))),
-            [0.04, 0.21, 0.70, 0.05],
-            Some(("Peter Okafor", 0)),
-            2,
-        ),
-        quote(
-            t,
-            "the contract would be reviewed in the new year",
-            QuoteKind::Indirect,
-            "said",
-            Some(("council spokesperson", "A council spokesperson", None)),
-            [0.02, 0.08, 0.05, 0.85],
-            None,
-            2,
-        ),
-    ];
-    let entity = |words: &str, label: EntityLabel, person: Option<usize>| Entity {
-        span: span_of(t, words),
-        text: words.to_string(),
-        label,
-        canonical: person.map(|p| people[p].name.clone()),
-        person,
-        score: 0.95,
-    };
-    let entities = vec![
-        entity("Redbridge Vale", EntityLabel::Gpe, None),
-        entity("Peter Okafor", EntityLabel::Person, Some(0)),
-        entity("Helen Marsh", EntityLabel::Person, Some(1)),
-        entity("leader of the Labour group", EntityLabel::Role, None),
-        entity("Labour", EntityLabel::Party, None),
-        entity("Sandra Tilley", EntityLabel::Person, Some(2)),
-    ];
-    let mut paragraphs = Vec::new();
-    let mut b = 0;
-    for part in t.split("\n\n") {
-        paragraphs.push(span_at(t, b, b + part.len()));
-        b += part.len() + 2;
-    }
-    let ann = Annotated {
-        schema_version: SCHEMA_VERSION.to_string(),
-        id: "example".to_string(),
-        title: Some("Councillor urged to quit over café contract".to_string()),
-        url: Some("https://example.invalid/news/1".to_string()),
-        date: Some("2026-11-01".to_string()),
-        source: Some("Example Gazette".to_string()),
-        chars: t.chars().count(),
-        sentences: paragraphs.clone(),
-        paragraphs,
-        quotes,
-        entities,
-        people,
-        resignation_calls: vec![ResignationCall {
-            caller: "Helen Marsh".to_string(),
-            caller_person: Some(1),
-            target: "Peter Okafor".to_string(),
-            target_person: Some(0),
-            evidence: vec![0, 1],
-            score: 0.9,
-        }],
-    };
-    // Keep the stance labels in step with the JSON names the Python side maps.
-    debug_assert!(Stance::ALL.iter().all(|s| Stance::parse(s.as_str()) == Some(*s)));
-    (text, ann)
-}
-
 #[pymodule]
 fn _quotestance(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -435,7 +251,6 @@ fn _quotestance(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("ModelNotFoundError", py.get_type::<ModelNotFoundError>())?;
     m.add_function(wrap_pyfunction!(schema_version, m)?)?;
-    m.add_function(wrap_pyfunction!(_example, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
