@@ -53,6 +53,28 @@ fn compatible(a: &[&str], b: &[&str]) -> bool {
 fn role_like(s: &str) -> bool {
     let l = s.to_lowercase();
     let ws: Vec<&str> = l.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    // a role is a noun phrase: a finite verb means the words run into a clause ("leader Helen Marsh has called on")
+    if ws.iter().any(|w| {
+        matches!(
+            *w,
+            "has"
+                | "have"
+                | "had"
+                | "said"
+                | "says"
+                | "called"
+                | "is"
+                | "was"
+                | "will"
+                | "would"
+                | "were"
+                | "are"
+                | "told"
+                | "urged"
+        )
+    }) {
+        return false;
+    }
     !ws.is_empty()
         && ws.len() <= 14
         && ws.iter().any(|w| ROLE_NOUNS.contains(w) || *w == "portfolio" || *w == "cabinet" || *w == "shadow")

@@ -641,6 +641,11 @@ fn indirect_in_sentence(
             if inside(ws[a].0.start) || b >= ws.len() || a == 0 {
                 continue;
             }
+            if matches!(ws[b].1.as_str(), "to" | "of" | "by")
+                || (a > 0 && matches!(ws[a - 1].1.as_str(), "was" | "were" | "been" | "being" | "is" | "are"))
+            {
+                continue; // passive ("was urged to quit") or headline: nobody speaks
+            }
             let rest: Vec<&str> = ws[b..].iter().map(|(_, w)| w.as_str()).collect();
             let accuse = phrase.starts_with("accus");
             let has_comp = if accuse { rest.contains(&"of") } else { rest.contains(&"to") };
@@ -695,6 +700,9 @@ fn indirect_in_sentence(
         let Some(src) = subject(text, &ws, sent.start, vi) else {
             continue;
         };
+        if blocked.iter().any(|b| b.start < src.end && src.start < b.end) {
+            continue; // the words before the verb are a quotation: '"...," said X' is direct speech
+        }
         let mut k = vi + 1;
         if v == "told" || v == "tells" {
             // "told the BBC (that)": the clause starts after "that"
