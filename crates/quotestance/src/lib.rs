@@ -36,3 +36,8 @@ pub mod people;
 pub mod quotes;
 pub mod stance;
 pub mod text;
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
