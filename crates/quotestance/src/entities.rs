@@ -49,6 +49,43 @@ fn is_name_token(t: &Tok<'_>) -> bool {
         })
 }
 
+/// Head nouns of places and bodies that are often named after people.
+const PLACE_HEADS: &[&str] = &[
+    "ward",
+    "division",
+    "school",
+    "academy",
+    "college",
+    "university",
+    "hospital",
+    "street",
+    "road",
+    "avenue",
+    "lane",
+    "house",
+    "centre",
+    "center",
+    "park",
+    "bridge",
+    "square",
+    "hall",
+    "court",
+    "building",
+    "library",
+    "stadium",
+    "ground",
+    "estate",
+    "foundation",
+    "institute",
+    "trust",
+    "prize",
+    "award",
+    "airport",
+    "station",
+    "way",
+    "close",
+];
+
 fn is_particle(s: &str) -> bool {
     matches!(
         s,
@@ -167,6 +204,16 @@ impl Recogniser for RuleRecogniser {
                 if nl >= 3 && crate::lexicon::ROLE_NOUNS.contains(&ws[i].text.to_lowercase().as_str()) {
                     i += 1;
                     nl -= 1;
+                }
+                // "the William Knibb ward", "Elizabeth Garrett Anderson Hospital": a place or body named after someone
+                let named_after = nl > 0
+                    && ws.get(i + nl).is_some_and(|t| {
+                        let w = t.text.to_lowercase();
+                        PLACE_HEADS.contains(&w.as_str()) && text[ws[i + nl - 1].end..t.start].trim().is_empty()
+                    });
+                if named_after {
+                    i += nl + 1;
+                    continue;
                 }
                 if (2..=4).contains(&nl) {
                     let first = ws[i].text;
@@ -293,6 +340,7 @@ mod tests {
 
     #[test]
     fn titled_first_named_and_surnames() {
+        assert_eq!(persons("The William Knibb ward and Grant Street School."), Vec::<String>::new());
         let p = persons("Councillor Andrew Grant (Con) spoke. Cllr. Jo Bell said no. Later Grant's aide and Mrs Patel met Priya Shah.");
         assert_eq!(p, vec!["Andrew Grant", "Jo Bell", "Grant", "Patel", "Priya Shah"]);
     }
