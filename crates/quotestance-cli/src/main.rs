@@ -45,7 +45,7 @@ enum TrainCmd {
         /// Where to write the head (safetensors).
         #[arg(long, default_value = "assets/heads/ner.safetensors")]
         out: PathBuf,
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 15)]
         epochs: usize,
         #[arg(long, default_value_t = 256)]
         hidden: usize,
@@ -53,6 +53,9 @@ enum TrainCmd {
         lr: f64,
         #[arg(long, default_value_t = 17)]
         seed: u64,
+        /// Keep the encoder states here between runs (they are frozen).
+        #[arg(long)]
+        cache: Option<PathBuf>,
     },
 }
 
@@ -65,6 +68,15 @@ enum EvalCmd {
         /// Head to score (default: the one the models dir resolves to).
         #[arg(long)]
         head: Option<PathBuf>,
+        /// test, or dev (the held-out eighth of train used to pick epochs).
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Encoder-state cache of `train ner --cache`.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Print every missed and spurious mention.
+        #[arg(long)]
+        errors: bool,
     },
 }
 
@@ -72,12 +84,12 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let models = resolve_models_dir(cli.models_dir.as_deref());
     match cli.cmd {
-        Cmd::Train { what: TrainCmd::Ner { data, out, epochs, hidden, lr, seed } } => {
+        Cmd::Train { what: TrainCmd::Ner { data, out, epochs, hidden, lr, seed, cache } } => {
             let encoder = Encoder::load(&models, cli.threads)?;
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts = TrainOptions { epochs, hidden, lr, seed, ..TrainOptions::default() };
+            let opts = TrainOptions { epochs, hidden, lr, seed, cache, ..TrainOptions::default() };
             let r = train_ner(&encoder, &data, &out, &opts)?;
             println!(
                 "trained on {} docs ({} tokens), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
@@ -94,13 +106,13 @@ fn main() -> anyhow::Result<()> {
             );
             println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
         }
-        Cmd::Eval { what: EvalCmd::Ner { data, head } } => {
+        Cmd::Eval { what: EvalCmd::Ner { data, head, split, cache, errors } } => {
             let encoder = Encoder::load(&models, cli.threads)?;
             let model = match head {
                 Some(h) => NerModel::load(&h)?,
                 None => NerModel::load_default(&models)?,
             };
-            let scores = evaluate_ner(&encoder, &model, &data)?;
+            let scores = evaluate_ner(&encoder, &model, &data, &split, cache.as_deref(), errors)?;
             println!("| label | P | R | F1 |\n|---|---|---|---|");
             for s in scores {
                 println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
