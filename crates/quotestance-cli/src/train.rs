@@ -31,7 +31,7 @@ enum What {
         /// Where to write the head (safetensors).
         #[arg(long, default_value = "assets/heads/ner.safetensors")]
         out: PathBuf,
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 15)]
         epochs: usize,
         #[arg(long, default_value_t = 256)]
         hidden: usize,
@@ -39,30 +39,40 @@ enum What {
         lr: f64,
         #[arg(long, default_value_t = 17)]
         seed: u64,
-        /// Do not train: score this head on the test split.
+        /// Keep the encoder states here between runs (they are frozen).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Do not train: score a head (this file, or "default": the one the models dir resolves to).
         #[arg(long)]
         eval_only: Option<PathBuf>,
+        /// With --eval-only: test, or dev (the held-out eighth of train used to pick epochs).
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// With --eval-only: print every missed and spurious mention.
+        #[arg(long)]
+        errors: bool,
     },
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = resolve_models_dir(args.models_dir.as_deref());
     match args.what {
-        What::Ner { data, eval_only: Some(head), .. } => {
+        What::Ner { data, eval_only: Some(head), split, cache, errors, .. } => {
             let encoder = Encoder::load(&models, args.threads)?;
-            let model = NerModel::load(&head)?;
-            let scores = evaluate_ner(&encoder, &model, &data)?;
+            let model =
+                if head.as_os_str() == "default" { NerModel::load_default(&models)? } else { NerModel::load(&head)? };
+            let scores = evaluate_ner(&encoder, &model, &data, &split, cache.as_deref(), errors)?;
             println!("| label | P | R | F1 |\n|---|---|---|---|");
             for s in scores {
                 println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
             }
         }
-        What::Ner { data, out, epochs, hidden, lr, seed, eval_only: None } => {
+        What::Ner { data, out, epochs, hidden, lr, seed, cache, eval_only: None, .. } => {
             let encoder = Encoder::load(&models, args.threads)?;
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts = TrainOptions { epochs, hidden, lr, seed, ..TrainOptions::default() };
+            let opts = TrainOptions { epochs, hidden, lr, seed, cache, ..TrainOptions::default() };
             let r = train_ner(&encoder, &data, &out, &opts)?;
             println!(
                 "trained on {} docs ({} tokens), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",

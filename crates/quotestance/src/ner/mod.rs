@@ -182,13 +182,21 @@ pub fn token_features(text: &str, enc: &Encoded) -> Vec<f32> {
     out
 }
 
-/// Encoder states and casing features side by side: `[tokens, hidden + N_FEATURES]`.
+/// Width of a head input row for encoder states of width `hidden`.
+pub fn head_width(hidden: usize) -> usize {
+    3 * hidden + N_FEATURES
+}
+
+/// Per token: its state, the previous and next token's states (zeros at the
+/// ends) and the casing features: `[tokens, head_width(hidden)]`.
 pub fn head_inputs(text: &str, enc: &Encoded) -> Vec<f32> {
     let feats = token_features(text, enc);
-    let width = enc.hidden + N_FEATURES;
-    let mut x = Vec::with_capacity(enc.len() * width);
+    let zeros = vec![0f32; enc.hidden];
+    let mut x = Vec::with_capacity(enc.len() * head_width(enc.hidden));
     for i in 0..enc.len() {
         x.extend_from_slice(enc.state(i));
+        x.extend_from_slice(if i > 0 { enc.state(i - 1) } else { &zeros });
+        x.extend_from_slice(if i + 1 < enc.len() { enc.state(i + 1) } else { &zeros });
         x.extend_from_slice(&feats[i * N_FEATURES..(i + 1) * N_FEATURES]);
     }
     x
@@ -268,10 +276,11 @@ impl NerModel {
         if enc.is_empty() {
             return Ok(Vec::new());
         }
-        if enc.hidden + N_FEATURES != self.head.input {
+        if head_width(enc.hidden) != self.head.input {
             return Err(Error::Model(format!(
-                "NER head expects {} inputs, the encoder gives {} + {N_FEATURES}",
-                self.head.input, enc.hidden
+                "NER head expects {} inputs, the encoder gives {}",
+                self.head.input,
+                head_width(enc.hidden)
             )));
         }
         let x = Tensor::from_vec(head_inputs(text, enc), (enc.len(), self.head.input), &Device::Cpu).map_err(cerr)?;
@@ -301,7 +310,11 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
     // (label, byte range, sum of probs, words)
     let mut cur: Option<(EntityLabel, Range<usize>, f32, usize)> = None;
     let mut flush = |cur: &mut Option<(EntityLabel, Range<usize>, f32, usize)>| {
-        if let Some((label, r, sum, n)) = cur.take() {
+        if let Some((label, mut r, sum, n)) = cur.take() {
+            let trailing =
+                |c: char| c.is_ascii_punctuation() || c.is_whitespace() || "\u{2019}\u{201d}\u{bb}".contains(c);
+            let kept = text[r.clone()].trim_end_matches(trailing).len();
+            r.end = r.start + kept;
             let score = sum / n as f32;
             if score >= min_score && r.start < r.end {
                 out.push(EntitySpan { span: ix.span(r), label, score });
@@ -311,10 +324,20 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
     for (first, _, range) in words(enc) {
         let p = &probs[first * N_LABELS..(first + 1) * N_LABELS];
         let (best, &pb) = p.iter().enumerate().fold((0, &p[0]), |a, b| if b.1 > a.1 { b } else { a });
+        let word = &text[range.clone()];
         match bio_label(best) {
             None => flush(&mut cur),
+            // a punctuation word never starts a mention
+            Some(_) if cur.is_none() && !word.chars().any(char::is_alphanumeric) => {}
             Some((label, inside)) => {
-                let cont = inside && cur.as_ref().is_some_and(|c| c.0 == label);
+                // "Ruth Abernethy-Singh": a person's name goes on across a
+                // single space or a hyphen even when a piece is tagged B-
+                let joined = cur.as_ref().is_some_and(|c| {
+                    c.0 == label
+                        && label == EntityLabel::Person
+                        && matches!(&text[c.1.end..range.start], " " | "-" | "")
+                });
+                let cont = (inside || joined) && cur.as_ref().is_some_and(|c| c.0 == label);
                 if cont {
                     let c = cur.as_mut().expect("checked");
                     c.1.end = range.end;

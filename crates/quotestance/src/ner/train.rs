@@ -6,7 +6,7 @@
 //! eighth of the train split (every 8th name) is held out as a dev set to pick
 //! the epoch; the test split is scored once, at the end.
 
-use super::{bio_index, decode, head_inputs, NerHead, NerModel, N_FEATURES};
+use super::{bio_index, decode, head_inputs, head_width, NerHead, NerModel};
 use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::error::{Error, Result};
 use crate::model::EntityLabel;
@@ -26,11 +26,13 @@ pub struct TrainOptions {
     pub batch: usize,
     pub dropout: f32,
     pub seed: u64,
+    /// A folder to keep the encoder states in between runs (keyed by name and text hash).
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { epochs: 40, hidden: 256, lr: 1e-3, batch: 256, dropout: 0.1, seed: 17 }
+        TrainOptions { epochs: 15, hidden: 256, lr: 1e-3, batch: 512, dropout: 0.1, seed: 17, cache: None }
     }
 }
 
@@ -228,26 +230,76 @@ fn cerr(e: candle_core::Error) -> Error {
     Error::Model(format!("candle: {e}"))
 }
 
-fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str) -> Result<Vec<Encoded>> {
-    let mut out = Vec::with_capacity(docs.len());
-    for (i, chunk) in docs.chunks(16).enumerate() {
-        let texts: Vec<&str> = chunk.iter().map(|d| d.text.as_str()).collect();
-        out.extend(encoder.encode(&texts)?);
-        eprintln!("encoded {what}: {}/{}", (i * 16 + chunk.len()).min(docs.len()), docs.len());
+fn cache_file(dir: &Path, doc: &GoldDoc) -> PathBuf {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in doc.text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
     }
-    Ok(out)
+    dir.join(format!("{}-{h:016x}.safetensors", doc.name))
 }
 
-/// Trains the head on the corpus in `data`, saves the best (by dev F1) to `out`.
-pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
-    let (train_all, test) = load_corpus(data)?;
-    if train_all.is_empty() {
-        return Err(Error::Input(format!("{}: no training documents", data.display())));
+fn save_cached(path: &Path, e: &Encoded) -> Result<()> {
+    let n = e.len();
+    let mut meta: Vec<u32> = Vec::with_capacity(n * 6);
+    for t in &e.tokens {
+        let w = t.word.unwrap_or(u32::MAX);
+        let r = [t.id, t.bytes.start as u32, t.bytes.end as u32, t.chars.start as u32, t.chars.end as u32, w];
+        meta.extend_from_slice(&r);
     }
+    let map = std::collections::HashMap::from([
+        ("tokens".to_string(), Tensor::from_vec(meta, (n, 6), &Device::Cpu).map_err(cerr)?),
+        ("states".to_string(), Tensor::from_slice(&e.states, (n, e.hidden), &Device::Cpu).map_err(cerr)?),
+    ]);
+    candle_core::safetensors::save(&map, path).map_err(cerr)
+}
+
+fn load_cached(path: &Path, hidden: usize) -> Option<Encoded> {
+    let map = candle_core::safetensors::load(path, &Device::Cpu).ok()?;
+    let meta = map.get("tokens")?.flatten_all().ok()?.to_vec1::<u32>().ok()?;
+    let states = map.get("states")?.flatten_all().ok()?.to_vec1::<f32>().ok()?;
+    let tokens: Vec<crate::encode::Token> = meta
+        .chunks(6)
+        .map(|r| crate::encode::Token {
+            id: r[0],
+            bytes: r[1] as usize..r[2] as usize,
+            chars: r[3] as usize..r[4] as usize,
+            word: (r[5] != u32::MAX).then_some(r[5]),
+        })
+        .collect();
+    (states.len() == tokens.len() * hidden).then_some(Encoded { tokens, hidden, states })
+}
+
+/// Encodes documents, reusing (and filling) a cache of states when `cache` is given.
+fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str, cache: Option<&Path>) -> Result<Vec<Encoded>> {
+    let mut out: Vec<Option<Encoded>> =
+        docs.iter().map(|d| cache.and_then(|c| load_cached(&cache_file(c, d), encoder.hidden_size()))).collect();
+    let todo: Vec<usize> = (0..docs.len()).filter(|&i| out[i].is_none()).collect();
+    if let Some(c) = cache {
+        std::fs::create_dir_all(c).map_err(|e| Error::io(c, e))?;
+    }
+    for (k, chunk) in todo.chunks(16).enumerate() {
+        let texts: Vec<&str> = chunk.iter().map(|&i| docs[i].text.as_str()).collect();
+        for (&i, e) in chunk.iter().zip(encoder.encode(&texts)?) {
+            if let Some(c) = cache {
+                save_cached(&cache_file(c, &docs[i]), &e)?;
+            }
+            out[i] = Some(e);
+        }
+        eprintln!(
+            "encoded {what}: {}/{} (cached: {})",
+            (k * 16 + chunk.len()).min(todo.len()),
+            todo.len(),
+            docs.len() - todo.len()
+        );
+    }
+    Ok(out.into_iter().map(|e| e.expect("all encoded")).collect())
+}
+
+/// Splits the train documents into (train, dev): every 8th by name is dev.
+pub fn split_dev(mut docs: Vec<GoldDoc>) -> (Vec<GoldDoc>, Vec<GoldDoc>) {
+    docs.sort_by(|a, b| a.name.cmp(&b.name));
     let (mut train, mut dev) = (Vec::new(), Vec::new());
-    let mut names: Vec<GoldDoc> = train_all;
-    names.sort_by(|a, b| a.name.cmp(&b.name));
-    for (i, d) in names.into_iter().enumerate() {
+    for (i, d) in docs.into_iter().enumerate() {
         if i % 8 == 7 {
             dev.push(d);
         } else {
@@ -257,15 +309,26 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
     if dev.is_empty() {
         dev = train.clone();
     }
+    (train, dev)
+}
+
+/// Trains the head on the corpus in `data`, saves the best (by dev F1) to `out`.
+pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
+    let (train_all, test) = load_corpus(data)?;
+    if train_all.is_empty() {
+        return Err(Error::Input(format!("{}: no training documents", data.display())));
+    }
+    let (train, dev) = split_dev(train_all);
     encoder.reset_stats();
     let t0 = std::time::Instant::now();
-    let train_enc = encode_docs(encoder, &train, "train")?;
-    let dev_enc = encode_docs(encoder, &dev, "dev")?;
-    let test_enc = encode_docs(encoder, &test, "test")?;
+    let cache = opts.cache.as_deref();
+    let train_enc = encode_docs(encoder, &train, "train", cache)?;
+    let dev_enc = encode_docs(encoder, &dev, "dev", cache)?;
+    let test_enc = encode_docs(encoder, &test, "test", cache)?;
     let encode_secs = t0.elapsed().as_secs_f64();
     let encode_stats = encoder.stats();
 
-    let width = encoder.hidden_size() + N_FEATURES;
+    let width = head_width(encoder.hidden_size());
     let mut xs: Vec<f32> = Vec::new();
     let mut ys: Vec<u32> = Vec::new();
     for (d, e) in train.iter().zip(&train_enc) {
@@ -304,7 +367,8 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
         let model = NerModel::from_head(head.clone());
         let dev_scores = score(&dev_gold, &predict_all(&model, &dev, &dev_enc)?);
         let f1 = dev_scores.last().map_or(0.0, |s| s.f1());
-        eprintln!("epoch {epoch:3}: loss {:.4}  dev F1 {f1:.4}", total / n as f32);
+        let per: Vec<String> = dev_scores.iter().map(|s| format!("{} {:.3}", s.label, s.f1())).collect();
+        eprintln!("epoch {epoch:3}: loss {:.4}  dev F1 {f1:.4}  ({})", total / n as f32, per.join(", "));
         if f1 > best_f1 {
             best_f1 = f1;
             best_epoch = epoch;
@@ -329,12 +393,44 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
     })
 }
 
-/// Scores a saved head on the test split of a corpus.
-pub fn evaluate_ner(encoder: &Encoder, model: &NerModel, data: &Path) -> Result<Vec<LabelScore>> {
-    let (_, test) = load_corpus(data)?;
-    let enc = encode_docs(encoder, &test, "test")?;
-    let gold: Vec<_> = test.iter().map(|d| d.entities.clone()).collect();
-    Ok(score(&gold, &predict_all(model, &test, &enc)?))
+/// Scores a saved head on a split ("test", or "dev": the held-out part of
+/// train); with `errors`, prints every missed and spurious mention to stderr.
+pub fn evaluate_ner(
+    encoder: &Encoder,
+    model: &NerModel,
+    data: &Path,
+    split: &str,
+    cache: Option<&Path>,
+    errors: bool,
+) -> Result<Vec<LabelScore>> {
+    let (train, test) = load_corpus(data)?;
+    let docs = match split {
+        "test" => test,
+        "dev" => split_dev(train).1,
+        _ => return Err(Error::Config(format!("unknown split {split:?} (test or dev)"))),
+    };
+    let enc = encode_docs(encoder, &docs, split, cache)?;
+    let gold: Vec<_> = docs.iter().map(|d| d.entities.clone()).collect();
+    let pred = predict_all(model, &docs, &enc)?;
+    if errors {
+        for ((d, g), p) in docs.iter().zip(&gold).zip(&pred) {
+            let chars: Vec<char> = d.text.chars().collect();
+            let show = |x: &(usize, usize, EntityLabel)| -> String {
+                let lo = x.0.saturating_sub(25);
+                let hi = (x.1 + 25).min(chars.len());
+                let ctx: String = chars[lo..hi].iter().collect::<String>().replace('\n', " ");
+                let m: String = chars[x.0..x.1].iter().collect();
+                format!("{} [{m}] in ...{ctx}...", x.2.as_str())
+            };
+            for x in g.iter().filter(|x| !p.contains(x)) {
+                eprintln!("{}: MISSED   {}", d.name, show(x));
+            }
+            for x in p.iter().filter(|x| !g.contains(x)) {
+                eprintln!("{}: SPURIOUS {}", d.name, show(x));
+            }
+        }
+    }
+    Ok(score(&gold, &pred))
 }
 
 #[cfg(test)]
