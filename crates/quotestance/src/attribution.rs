@@ -202,6 +202,24 @@ pub fn attribute(
         }
         out.push(a);
     }
+    // "the opposition" is the party group the article names as a speaker elsewhere
+    let group = out.iter().flatten().find(|a| {
+        a.rule == "organisation" && a.name.split_whitespace().any(|w| lexicon::party_of(w).is_some() && w.len() > 3)
+    });
+    if let Some(g) = group.cloned() {
+        for a in out.iter_mut().flatten() {
+            let l = a.name.to_lowercase();
+            if a.rule == "description"
+                && matches!(
+                    l.as_str(),
+                    "the opposition" | "opposition" | "the opposition group" | "opposition councillors"
+                )
+            {
+                a.name = g.name.clone();
+                a.rule = "opposition-group";
+            }
+        }
+    }
     out
 }
 

@@ -90,6 +90,7 @@ impl Pipeline {
         let speakers = attribute(&norm, &seg, &cands, &people);
         // 7: stance and targets
         let targets = stance::article_targets(text, &cands, &speakers, &people);
+        let at_issue = stance::person_at_issue(text, &cands, &speakers, &people);
         let contexts: Vec<_> = cands.iter().map(|c| stance::context_range(text, c, c.cue.as_ref())).collect();
         let inputs: Vec<StanceInput<'_>> = cands
             .iter()
@@ -131,7 +132,7 @@ impl Pipeline {
                 st = Stance::Other;
                 p = sc.other;
             }
-            let target = stance::quote_target(text, c, st, a.as_ref(), &people, &targets).map(|t| Target {
+            let target = stance::quote_target(text, c, st, a.as_ref(), &people, &targets, at_issue).map(|t| Target {
                 name: t.name,
                 person: t.person,
                 score: t.score,

@@ -43,6 +43,12 @@ static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
 static OPPOSE_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not appropriate|inappropriate|premature|wrong|unfair|ridiculous|absurd|misguided|opportunis\w*|no reason|shouldn't|should not|not the answer)\b.{0,60}\b(call\w*|resign\w*|step\w* down|go)\b|\b(call\w*|demand\w*)\b.{0,40}\b(premature|opportunis\w*|politic\w*|unfair|misguided)").expect("regex")
 });
+static REPORTED_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(is|are|was|were|has been|have been|keeps?|kept) (calling|demanding|pushing|clamouring|baying) for\b",
+    )
+    .expect("regex")
+});
 static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not|won't|will not|no intention of|refuse\w*|have no plans to|am not going to|not going to|never) (resign\w*|step\w* down|stand\w* down|quit\w*|go anywhere|going anywhere|walk away)\b|\bnot going anywhere\b|\b(intend|determined|going) to (continue|stay|carry on|see (this|it) through)\b").expect("regex")
 });
@@ -85,6 +91,10 @@ impl RuleStance {
                 return peaked(Stance::Other, 0.55);
             }
             return peaked(Stance::Rebuttal, 0.55);
+        }
+        // "Cllr X is calling for a resignation ... playing politics": reports the call to attack it
+        if REPORTED_CALL.is_match(q) && SUPPORT.is_match(q) {
+            return peaked(Stance::Defence, 0.6);
         }
         if OPPOSE_CALL.is_match(q) || (NEGATED_CALL.is_match(q) && !demand) {
             return if SUPPORT.is_match(q) || OPPOSE_CALL.is_match(q) {
@@ -166,7 +176,30 @@ pub fn article_targets(
     ids
 }
 
-/// The target of one quote with a non-`other` stance.
+/// The person most mentioned in the article who never demands a resignation: the person at
+/// issue when the calls describe them only by role ("the cabinet member responsible").
+pub fn person_at_issue(
+    text: &str,
+    quotes: &[QuoteCandidate],
+    speakers: &[Option<Attribution>],
+    people: &People,
+) -> Option<usize> {
+    let callers: Vec<usize> = quotes
+        .iter()
+        .zip(speakers)
+        .filter(|(q, _)| {
+            let b = &text[q.content.clone()];
+            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
+        })
+        .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
+        .collect();
+    (0..people.people.len())
+        .filter(|i| !callers.contains(i))
+        .max_by_key(|&i| (people.people[i].mentions.len(), std::cmp::Reverse(i)))
+}
+
+/// The target of one quote with a non-`other` stance. `fallback`: the person at issue when the
+/// article's calls name no one (the most-mentioned person who is not a caller).
 pub fn quote_target(
     text: &str,
     q: &QuoteCandidate,
@@ -174,6 +207,7 @@ pub fn quote_target(
     speaker: Option<&Attribution>,
     people: &People,
     targets: &[usize],
+    fallback: Option<usize>,
 ) -> Option<TargetRef> {
     let sp = speaker.and_then(|a| a.person);
     let named = |pid: usize, score: f32| TargetRef { name: people.people[pid].name.clone(), person: Some(pid), score };
@@ -193,9 +227,33 @@ pub fn quote_target(
             if let Some(&p) = targets.first() {
                 return Some(named(p, 0.6));
             }
+            if let Some(p) = fallback {
+                return Some(named(p, 0.5));
+            }
             let body: &str = &text[q.content.clone()];
             ROLE_TARGET.captures(body).map(|c| {
                 let d = c.get(1).map(|m| m.as_str()).unwrap_or("");
+                // "the cabinet member responsible has refused": the description ends at its verb
+                let d = d
+                    .split_whitespace()
+                    .take_while(|w| {
+                        !matches!(
+                            *w,
+                            "has"
+                                | "have"
+                                | "had"
+                                | "is"
+                                | "was"
+                                | "will"
+                                | "would"
+                                | "refused"
+                                | "refuses"
+                                | "should"
+                                | "must"
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let mut name = d.to_string();
                 if let Some(r) = name.get_mut(0..1) {
                     r.make_ascii_uppercase();
