@@ -6,6 +6,12 @@
 #
 #   scripts/python-setup.sh            # PYTHON=python3.12 to pick the interpreter
 #
+# QS_DIST=1 (default) also installs Ray Data and PySpark for the distributed
+# adapters' tests (python/tests/test_distributed.py): about 560 MB of downloads
+# (pyspark is a ~450 MB sdist, built into a wheel locally; ray ~70 MB plus its
+# deps), a few minutes on a fresh machine; Spark also needs Java 17+ on PATH
+# (or JAVA_HOME). If either install fails the rest of the setup still
+# completes and those tests are skipped with the reason. QS_DIST=0 skips them.
 # QS_CHROMIUM=auto (default) installs Debian's chromium for the screenshot test
 # when it is missing and we are root with apt-get; QS_CHROMIUM=0 never does.
 set -euo pipefail
@@ -23,6 +29,19 @@ echo "== installing the Python tools"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.16,<2" "pytest>=7" "pandas>=1.5" "pyarrow>=12" "mypy>=1.10" \
     "nbclient>=0.10" "nbformat>=5" "ipykernel>=6"
+
+if [ "${QS_DIST:-1}" != "0" ]; then
+    # Pinned to the series tested here (Python 3.11, Java 17). Each is installed
+    # on its own so one failing does not take the other, nor the setup, down.
+    for req in "ray[data]>=2.40,<3" "pyspark>=4.0,<5"; do
+        echo "== installing $req (optional: the distributed adapters' tests)"
+        if ! log="$("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$req" 2>&1)"; then
+            echo "   $req could not be installed; its tests in test_distributed.py will be skipped. pip said:"
+            printf '%s\n' "$log" | tail -n 5 | sed 's/^/     /'
+        fi
+    done
+    command -v java >/dev/null 2>&1 || echo "   no java on PATH: the Spark tests will be skipped (install a JDK 17+)"
+fi
 
 echo "== building and installing quotestance (maturin develop --release)"
 VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" develop --release --quiet 2>&1 | tail -n 3

@@ -16,7 +16,7 @@ from . import _quotestance
 from ._language import Language, load
 from ._quotestance import ConfigError, InputError, ModelNotFoundError, QuotestanceError, schema_version
 from ._render import STANCE_COLOURS, render
-from ._tables import to_arrow, to_pandas
+from ._tables import quotes_schema, quotes_table, to_arrow, to_pandas
 from ._types import (
     Doc,
     Entity,
@@ -35,6 +35,6 @@ __version__: str = _quotestance.__version__
 __all__ = [
     "ConfigError", "Doc", "Entity", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
     "Quote", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "Target", "TextSpan",
-    "load", "render", "schema_version", "to_arrow", "to_pandas",
+    "load", "quotes_schema", "quotes_table", "render", "schema_version", "to_arrow", "to_pandas",
 ]
 
