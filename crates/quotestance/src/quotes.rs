@@ -364,7 +364,7 @@ fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
     let start = seg.sentences[si].range.start.min(pos);
     lower_words(text, start..pos)
         .iter()
-        .any(|(_, w)| is_speech_verb(w) || w == "rated" || w == "branded" || w == "labelled" || w == "described")
+        .any(|(_, w)| is_speech_verb(w) || w == "branded" || w == "labelled" || w == "described")
         && !text[start..pos].to_lowercase().contains("so-called")
 }
 

@@ -1,0 +1,180 @@
+//! One test per quote pattern and attribution sieve of the rule layer, through
+//! the public pipeline. Texts are written for these tests.
+
+use quotestance::{Annotated, Document, Pipeline, QuoteKind, Stance};
+
+fn run(text: &str) -> Annotated {
+    Pipeline::rules().annotate(&Document::new("t", text)).expect("labels")
+}
+
+/// (quote text, kind, speaker name) of every quote.
+fn quotes(text: &str) -> Vec<(String, QuoteKind, String)> {
+    run(text).quotes.into_iter().map(|q| (q.text, q.kind, q.speaker.map(|s| s.name).unwrap_or_default())).collect()
+}
+
+fn one(text: &str) -> (String, QuoteKind, String) {
+    let q = quotes(text);
+    assert_eq!(q.len(), 1, "{q:?}");
+    q.into_iter().next().unwrap()
+}
+
+#[test]
+fn straight_curly_single_guillemet_and_low9_marks() {
+    for (open, close) in [
+        ("\"", "\""),
+        ("\u{201c}", "\u{201d}"),
+        ("'", "'"),
+        ("\u{2018}", "\u{2019}"),
+        ("\u{ab}", "\u{bb}"),
+        ("\u{201e}", "\u{201c}"),
+    ] {
+        let t = format!("Cllr Jane Birch said: {open}The report is damning and the leader must step down.{close}");
+        let (q, kind, sp) = one(&t);
+        assert_eq!(q, "The report is damning and the leader must step down.", "marks {open}{close}");
+        assert_eq!((kind, sp.as_str()), (QuoteKind::Direct, "Jane Birch"));
+    }
+}
+
+#[test]
+fn apostrophes_and_possessives_are_not_quote_marks() {
+    let t = "Children's services at Jones' council don't improve. Ms Patel\u{2019}s team visited. \u{2018}We\u{2019}re failing children,\u{2019} said Dr Amir Patel.";
+    let (q, _, sp) = one(t);
+    assert_eq!(q, "We\u{2019}re failing children,");
+    assert_eq!(sp, "Amir Patel");
+}
+
+#[test]
+fn nested_quotes_stay_inside_the_outer_one() {
+    let (q, _, sp) =
+        one("\u{201c}He told me \u{2018}you are finished\u{2019}, which was outrageous,\u{201d} said Mr Tom Reeve.");
+    assert_eq!(q, "He told me \u{2018}you are finished\u{2019}, which was outrageous,");
+    assert_eq!(sp, "Tom Reeve");
+}
+
+#[test]
+fn a_speech_over_several_paragraphs_is_one_span() {
+    let t = "Cllr Ann Lee said: \u{201c}The first failure was ours.\n\u{201c}The second was his, and he should go.\u{201d}\nThe meeting ended.";
+    let (q, _, sp) = one(t);
+    assert_eq!(q, "The first failure was ours.\n\u{201c}The second was his, and he should go.");
+    assert_eq!(sp, "Ann Lee");
+}
+
+#[test]
+fn a_quote_split_by_its_attribution_is_two_spans() {
+    let q = quotes("\u{201c}I will not resign,\u{201d} said Cllr Omar Shah. \u{201c}The plan is working.\u{201d}");
+    let texts: Vec<&str> = q.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(texts, vec!["I will not resign,", "The plan is working."]);
+    assert!(q.iter().all(|x| x.2 == "Omar Shah"), "{q:?}");
+}
+
+#[test]
+fn a_closing_mark_missing_at_the_end_of_the_text() {
+    let (q, _, sp) = one("Mrs Helen Marsh said: \u{201c}We will keep fighting for these children");
+    assert_eq!(q, "We will keep fighting for these children");
+    assert_eq!(sp, "Helen Marsh");
+}
+
+#[test]
+fn scare_quotes_and_ratings_are_not_speech_unless_attributed() {
+    assert!(
+        quotes("Ofsted rated the service \u{2018}inadequate\u{2019} and the \"improvement\" plan stalled.").is_empty()
+    );
+    let (q, kind, sp) = one("Labour said his leadership had led to \u{201c}catastrophic failure\u{201d}.");
+    assert_eq!((q.as_str(), kind, sp.as_str()), ("catastrophic failure", QuoteKind::Mixed, "Labour"));
+}
+
+#[test]
+fn indirect_calls_urges_accusations_and_that_clauses() {
+    let cases = [
+        (
+            "Labour called for Cllr Ian Ross to step down from his post after the report.",
+            "Cllr Ian Ross to step down from his post",
+            "Labour",
+        ),
+        ("Cllr Sara Khan called on the leader to resign over the scandal.", "the leader to resign", "Sara Khan"),
+        ("Cllr Sara Khan urged Mr Ross to quit.", "Mr Ross to quit", "Sara Khan"),
+        ("Cllr Ross accused the Labour leader of playing politics.", "the Labour leader of playing politics", "Ross"),
+        (
+            "Council leader Philip Hart said that the service was already improving.",
+            "the service was already improving",
+            "Philip Hart",
+        ),
+        ("Mr Dean Holt said in a statement that he had done nothing wrong.", "he had done nothing wrong", "Dean Holt"),
+        ("According to Ms Rita Shaw, the figures were never checked.", "the figures were never checked", "Rita Shaw"),
+    ];
+    for (text, span, speaker) in cases {
+        let (q, kind, sp) = one(text);
+        assert_eq!((q.as_str(), kind), (span, QuoteKind::Indirect), "{text}");
+        assert!(sp.ends_with(speaker.rsplit(' ').next().unwrap()), "{text}: speaker {sp}");
+    }
+}
+
+#[test]
+fn pointing_back_and_passives_are_not_reported_speech() {
+    assert!(quotes("Cllr Ross dismissed the calls.").is_empty());
+    assert!(quotes("Councillor urged to quit after damning report").is_empty());
+}
+
+#[test]
+fn sieve_after_and_inverted_and_dash_leadins() {
+    assert_eq!(one("\u{201c}It is a disgrace,\u{201d} Mr Paul Grey added.").2, "Paul Grey");
+    assert_eq!(one("\u{201c}It is a disgrace,\u{201d} said Paul Grey, the opposition leader.").2, "Paul Grey");
+    assert_eq!(one("\u{201c}It is a disgrace.\u{201d} \u{2014} Cllr Paul Grey").2, "Paul Grey");
+    assert_eq!(one("A statement from Cllr Paul Grey: \u{201c}It is a disgrace.\u{201d}").2, "Paul Grey");
+}
+
+#[test]
+fn sieve_apposition_and_role_prefix() {
+    assert_eq!(
+        one("Cllr Ian Lind, the portfolio holder for education, said the services were in decline.").2,
+        "Ian Lind"
+    );
+    assert_eq!(
+        one("Leader of the Labour group, councillor Wendy Rand said: \u{201c}She must go.\u{201d}").2,
+        "Wendy Rand"
+    );
+}
+
+#[test]
+fn sieve_pronouns_and_continuation_paragraphs() {
+    let q = quotes("Cllr Ian Lind rejected the criticism.\n\u{201c}I know how worried people are,\u{201d} he said.\n\u{201c}But the plan is working.\u{201d}");
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert!(q.iter().all(|x| x.2 == "Ian Lind"), "{q:?}");
+    let q =
+        quotes("Mrs Jo Dale defended her colleague. Mr Ken Moss disagreed.\n\u{201c}She is wrong,\u{201d} he said.");
+    assert_eq!(q[0].2, "Ken Moss", "gender-compatible antecedent");
+}
+
+#[test]
+fn sieve_role_descriptions_reports_and_motions() {
+    let t = "The leader of the opposition has called for the council leader to resign.\nCllr Brian Hale (Lib Dem, Delapre) tabled a motion.\nThe opposition leader said: \u{201c}He has to go.\u{201d}";
+    let q = quotes(t);
+    assert_eq!(q.iter().map(|x| x.2.as_str()).collect::<Vec<_>>(), vec!["Brian Hale", "Brian Hale"], "{q:?}");
+    let (_, _, sp) =
+        one("Ofsted inspectors visited in May. The report states: \u{201c}Leaders have not acted on warnings.\u{201d}");
+    assert_eq!(sp, "Ofsted");
+    let (_, _, sp) = one("A spokesman for the Conservative group said the call was premature.");
+    assert_eq!(sp, "A spokesman for the Conservative group");
+}
+
+#[test]
+fn people_records_gather_party_ward_and_role() {
+    let a = run("Councillor Andrew Gale (Con, Brackley East), the cabinet member for children's services, spoke. Cllr Gale said no.");
+    let p = a.people.iter().find(|p| p.name == "Andrew Gale").expect("person");
+    assert_eq!(p.party.as_deref(), Some("Conservative Party"));
+    assert_eq!(p.ward.as_deref(), Some("Brackley East"));
+    assert!(p.variants.iter().any(|v| v == "Cllr Gale"), "{:?}", p.variants);
+    assert_eq!(p.mentions.len(), 2);
+}
+
+#[test]
+fn stances_targets_and_resignation_calls() {
+    let t = "Labour called for Cllr Ian Lind to step down.\n\u{201c}He has lost our confidence and should resign,\u{201d} said Cllr Sara Khan.\nCouncil leader Tom Hart said Cllr Lind had his full confidence.\nCllr Lind said: \u{201c}I am not going anywhere. The improvement plan is working.\u{201d}";
+    let a = run(t);
+    let st: Vec<Stance> = a.quotes.iter().map(|q| q.stance).collect();
+    assert_eq!(st, vec![Stance::CallToResign, Stance::CallToResign, Stance::Defence, Stance::Rebuttal]);
+    assert!(a.quotes.iter().all(|q| q.target.as_ref().is_some_and(|t| t.name == "Ian Lind")), "{:?}", a.quotes);
+    let calls: Vec<(&str, &str)> = a.resignation_calls.iter().map(|c| (c.caller.as_str(), c.target.as_str())).collect();
+    assert_eq!(calls, vec![("Labour", "Ian Lind"), ("Sara Khan", "Ian Lind")]);
+    assert_eq!(a.resignation_calls[0].evidence, vec![0]);
+}
