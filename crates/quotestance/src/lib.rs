@@ -35,4 +35,5 @@ pub mod lexicon;
 pub mod people;
 pub mod quotes;
 pub mod stance;
+pub mod stance_head;
 pub mod text;
