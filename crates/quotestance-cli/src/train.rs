@@ -6,6 +6,7 @@ use quotestance::encode::Encoder;
 use quotestance::models::resolve_models_dir;
 use quotestance::ner::train::{evaluate_ner, train_ner, TrainOptions};
 use quotestance::ner::NerModel;
+use quotestance::stance_head::train::{train_stance, ClassReport, TrainOptions as StanceOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -52,6 +53,37 @@ enum What {
         #[arg(long)]
         errors: bool,
     },
+    /// The stance head (quote classification on frozen encoder states plus
+    /// relation features); also fine-tunes on your own labels in the gold format.
+    Stance {
+        /// Folder with gold/NAME.json, articles/NAME.txt and optionally splits.json.
+        #[arg(long, default_value = "data/corpus")]
+        data: PathBuf,
+        /// Where to write the head (safetensors).
+        #[arg(long, default_value = "assets/heads/stance.safetensors")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 80)]
+        epochs: usize,
+        #[arg(long, default_value_t = 128)]
+        hidden: usize,
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f64,
+        /// Weight of the rule scores in the saved model's output (0: model only).
+        #[arg(long, default_value_t = 0.0)]
+        blend: f32,
+    },
+}
+
+fn class_table(name: &str, r: &ClassReport) -> String {
+    let mut s = format!(
+        "{name}: accuracy {:.3}, key macro-F1 {:.3}, 4-class macro-F1 {:.3}\n",
+        r.accuracy, r.macro_key, r.macro_all
+    );
+    s.push_str("| stance | P | R | F1 | support |\n|---|---|---|---|---|\n");
+    for (st, (p, rc, f, n)) in quotestance::Stance::ALL.iter().zip(r.per_class) {
+        s.push_str(&format!("| {} | {p:.3} | {rc:.3} | {f:.3} | {n} |\n", st.as_str()));
+    }
+    s
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -88,6 +120,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 r.train_secs
             );
             println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
+        }
+        What::Stance { data, out, epochs, hidden, lr, blend } => {
+            let encoder = Encoder::load(&models, args.threads)?;
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let opts = StanceOptions { epochs, hidden, lr, blend, ..StanceOptions::default() };
+            let r = train_stance(&encoder, &data, &out, &opts)?;
+            let c = r.train_counts;
+            println!(
+                "train: {} articles, {} matched quotes (call {}, defence {}, rebuttal {}, other {}); dev slice: {} articles, {} quotes; test: {} articles, {} quotes",
+                r.train_docs, c.iter().sum::<usize>(), c[0], c[1], c[2], c[3], r.dev_docs, r.dev_examples, r.test_docs, r.test_examples
+            );
+            println!(
+                "best epoch {} (dev key macro-F1 {:.4}); temperature {:.3} (fitted on the dev slice); encoding {:.1}s, training {:.1}s",
+                r.best_epoch, r.dev_macro_key, r.temperature, r.encode_secs, r.train_secs
+            );
+            println!(
+                "ECE (10 bins) dev slice: {:.4} -> {:.4}; test: {:.4} -> {:.4}",
+                r.dev_ece_before, r.dev_ece_after, r.ece_before, r.ece_after
+            );
+            println!("saved {}\n", out.display());
+            println!("{}", class_table("test, matched quotes, model", &r.test_model));
+            println!("{}", class_table(&format!("test, matched quotes, as saved (blend {blend})"), &r.test_saved));
+            println!("{}", class_table("test, matched quotes, rules", &r.test_rules));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -35,6 +35,7 @@ pub mod lexicon;
 pub mod people;
 pub mod quotes;
 pub mod stance;
+pub mod stance_head;
 pub mod text;
 
 /// The README's Rust example, compiled and run as a doctest.

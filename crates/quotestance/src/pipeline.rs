@@ -1,13 +1,17 @@
 //! The pipeline: runs the stages in order and assembles [`Annotated`].
 
-use crate::attribution::attribute;
-use crate::entities::{Recogniser, RuleRecogniser};
+use crate::attribution::{attribute, Attribution};
+use crate::encode::Encoder;
+use crate::entities::{Mention, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
 use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
-use crate::normalise::normalise;
-use crate::quotes::find_quotes;
-use crate::segment::segment;
-use crate::stance::{RuleStance, StanceClassifier, StanceInput};
+use crate::models::{encoder_dir, encoder_present, not_found, resolve_models_dir};
+use crate::normalise::{normalise, Normalised};
+use crate::people::People;
+use crate::quotes::{find_quotes, QuoteCandidate};
+use crate::segment::{segment, Segmented};
+use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
+use crate::stance_head::{stance_head_path, StanceModel};
 use crate::{events, people, stance};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -41,6 +45,8 @@ pub struct Pipeline {
     config: Config,
     recogniser: Box<dyn Recogniser>,
     stance: Box<dyn StanceClassifier>,
+    /// The shared encoder; run once per document when any head needs it.
+    encoder: Option<Encoder>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -52,7 +58,12 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     /// A pipeline of the rule layer alone (needs no model files).
     pub fn rules() -> Pipeline {
-        Pipeline { config: Config::default(), recogniser: Box::new(RuleRecogniser), stance: Box::new(RuleStance) }
+        Pipeline {
+            config: Config::default(),
+            recogniser: Box::new(RuleRecogniser),
+            stance: Box::new(RuleStance),
+            encoder: None,
+        }
     }
 
     /// Builds a pipeline from a config, loading the models it asks for.
@@ -60,7 +71,24 @@ impl Pipeline {
         if config.abstain_threshold.is_nan() || !(0.0..=1.0).contains(&config.abstain_threshold) {
             return Err(Error::Config("abstain_threshold must lie in 0..=1".into()));
         }
-        Ok(Pipeline { config, recogniser: Box::new(RuleRecogniser), stance: Box::new(RuleStance) })
+        if !config.use_models {
+            return Ok(Pipeline {
+                config,
+                recogniser: Box::new(RuleRecogniser),
+                stance: Box::new(RuleStance),
+                encoder: None,
+            });
+        }
+        let dir = resolve_models_dir(config.models_dir.as_deref());
+        if !encoder_present(&dir) {
+            return Err(not_found(encoder_dir(&dir), "the encoder is not installed"));
+        }
+        let encoder = Encoder::load(&dir, config.threads)?;
+        // Entities stay with the rule recogniser: no NER head is committed
+        // (assets/heads/ner.safetensors is absent), so there is nothing to
+        // measure against the rules yet; the seam takes a model recogniser.
+        let stance = StanceModel::load(&stance_head_path(&dir))?;
+        Ok(Pipeline { config, recogniser: Box::new(RuleRecogniser), stance: Box::new(stance), encoder: Some(encoder) })
     }
 
     /// The config this pipeline runs with.
@@ -79,43 +107,19 @@ impl Pipeline {
             )));
         }
         let text = doc.text.as_str();
-        // 1-3: normalise, segment, quotes
-        let norm = normalise(text);
-        let seg = segment(&norm);
-        let cands = find_quotes(&norm, &seg);
-        // 5: entities and people
-        let mentions = self.recogniser.recognise(&norm, &seg);
-        let people = people::build(&norm, &seg, &mentions);
-        // 6: attribution
-        let speakers = attribute(&norm, &seg, &cands, &people);
+        // 4: one encoder pass per document, shared by every head
+        let encoded = match &self.encoder {
+            Some(enc) => {
+                Some(enc.encode(&[text])?.pop().ok_or_else(|| Error::Internal("encoder returned nothing".into()))?)
+            }
+            None => None,
+        };
+        let dctx = DocContext { text, encoded: encoded.as_ref() };
+        let Stages { norm, seg, cands, mentions, people, speakers, targets } = self.rule_stages(text);
         // 7: stance and targets
-        let targets = stance::article_targets(text, &cands, &speakers, &people);
         let at_issue = stance::person_at_issue(text, &cands, &speakers, &people);
-        let contexts: Vec<_> = cands.iter().map(|c| stance::context_range(text, c, c.cue.as_ref())).collect();
-        let inputs: Vec<StanceInput<'_>> = cands
-            .iter()
-            .zip(&speakers)
-            .zip(&contexts)
-            .map(|((c, a), ctx)| {
-                let sp = a.as_ref().and_then(|a| a.person);
-                let main = targets.first().copied();
-                StanceInput {
-                    quote: &text[c.content.clone()],
-                    context: &text[ctx.clone()],
-                    cue: c.cue.as_ref().map(|r| &text[r.clone()]).unwrap_or(""),
-                    speaker_is_target: sp.is_some_and(|p| targets.contains(&p)),
-                    same_party: match (sp, main) {
-                        (Some(a), Some(b)) => {
-                            a != b
-                                && people.people[a].party.is_some()
-                                && people.people[a].party == people.people[b].party
-                        }
-                        _ => false,
-                    },
-                }
-            })
-            .collect();
-        let scores = self.stance.classify(&inputs);
+        let inputs = stance_inputs(text, &cands, &speakers, &people, &targets);
+        let scores = self.stance.classify(&dctx, &inputs);
         if scores.len() != cands.len() {
             return Err(Error::Internal(format!(
                 "stance classifier returned {} scores for {} quotes",
@@ -187,8 +191,75 @@ impl Pipeline {
         })
     }
 
+    /// Stages 1-6 and the article's targets, by the rules (and the recogniser).
+    fn rule_stages<'t>(&self, text: &'t str) -> Stages<'t> {
+        let norm = normalise(text);
+        let seg = segment(&norm);
+        let cands = find_quotes(&norm, &seg);
+        let mentions = self.recogniser.recognise(&norm, &seg);
+        let people = people::build(&norm, &seg, &mentions);
+        let speakers = attribute(&norm, &seg, &cands, &people);
+        let targets = stance::article_targets(text, &cands, &speakers, &people);
+        Stages { norm, seg, cands, mentions, people, speakers, targets }
+    }
+
+    /// The quotes the rule stages find in `text` and what the stance step sees
+    /// of each (the inputs of [`StanceClassifier::classify`]). Training the
+    /// stance head uses this, so its inputs equal those at inference.
+    pub fn stance_inputs<'t>(&self, text: &'t str) -> (Vec<QuoteCandidate>, Vec<StanceInput<'t>>) {
+        let st = self.rule_stages(text);
+        let inputs = stance_inputs(text, &st.cands, &st.speakers, &st.people, &st.targets);
+        (st.cands, inputs)
+    }
+
     /// Labels many documents; one result per input, in input order.
     pub fn annotate_batch(&self, docs: &[Document]) -> Vec<Result<Annotated>> {
         docs.iter().map(|d| self.annotate(d)).collect()
     }
+}
+
+struct Stages<'t> {
+    norm: Normalised<'t>,
+    seg: Segmented,
+    cands: Vec<QuoteCandidate>,
+    mentions: Vec<Mention>,
+    people: People,
+    speakers: Vec<Option<Attribution>>,
+    targets: Vec<usize>,
+}
+
+/// What the stance step sees of each quote.
+fn stance_inputs<'t>(
+    text: &'t str,
+    cands: &[QuoteCandidate],
+    speakers: &[Option<Attribution>],
+    people: &People,
+    targets: &[usize],
+) -> Vec<StanceInput<'t>> {
+    let main = targets.first().copied();
+    cands
+        .iter()
+        .zip(speakers)
+        .map(|(c, a)| {
+            let ctx = stance::context_range(text, c, c.cue.as_ref());
+            let sp = a.as_ref().and_then(|a| a.person);
+            StanceInput {
+                quote: &text[c.content.clone()],
+                context: &text[ctx.clone()],
+                cue: c.cue.as_ref().map(|r| &text[r.clone()]).unwrap_or(""),
+                quote_bytes: c.content.clone(),
+                context_bytes: ctx,
+                kind: c.kind,
+                has_speaker: a.is_some(),
+                speaker_is_person: sp.is_some(),
+                speaker_is_target: sp.is_some_and(|p| targets.contains(&p)),
+                same_party: match (sp, main) {
+                    (Some(a), Some(b)) => {
+                        a != b && people.people[a].party.is_some() && people.people[a].party == people.people[b].party
+                    }
+                    _ => false,
+                },
+            }
+        })
+        .collect()
 }

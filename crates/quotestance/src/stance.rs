@@ -4,12 +4,31 @@
 //! whose position is at issue, linked to a people record where possible.
 
 use crate::attribution::Attribution;
-use crate::model::{Stance, StanceScores};
+use crate::encode::Encoded;
+use crate::model::{QuoteKind, Stance, StanceScores};
 use crate::people::People;
 use crate::quotes::QuoteCandidate;
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
+
+/// The document a batch of quotes comes from: its text and, when the
+/// pipeline runs the encoder, the encoder states of the whole text (one
+/// encoder pass per document, shared by every head).
+#[derive(Debug, Clone, Copy)]
+pub struct DocContext<'a> {
+    /// The original text (every byte range of a [`StanceInput`] points into it).
+    pub text: &'a str,
+    /// The encoder's output for `text`, if the encoder ran.
+    pub encoded: Option<&'a Encoded>,
+}
+
+impl<'a> DocContext<'a> {
+    /// A document without encoder states (enough for [`RuleStance`]).
+    pub fn text_only(text: &'a str) -> Self {
+        DocContext { text, encoded: None }
+    }
+}
 
 /// What a stance classifier sees of one quote.
 #[derive(Debug, Clone)]
@@ -20,15 +39,44 @@ pub struct StanceInput<'a> {
     pub context: &'a str,
     /// The cue ("said", "called for").
     pub cue: &'a str,
+    /// Byte range of the quote's words in the document text.
+    pub quote_bytes: Range<usize>,
+    /// Byte range of the context in the document text.
+    pub context_bytes: Range<usize>,
+    /// Direct, indirect or mixed.
+    pub kind: QuoteKind,
+    /// The quote has a speaker at all.
+    pub has_speaker: bool,
+    /// The speaker is a named person (a people record), not a description or an organisation.
+    pub speaker_is_person: bool,
     /// The speaker is the person whose position is at issue.
     pub speaker_is_target: bool,
     /// Speaker and target share a party.
     pub same_party: bool,
 }
 
-/// The seam for stance classifiers: a batch of inputs -> probabilities.
+impl<'a> StanceInput<'a> {
+    /// An input for a bare quote (tests, examples): the quote is its own context.
+    pub fn bare(quote: &'a str, cue: &'a str, speaker_is_target: bool) -> Self {
+        StanceInput {
+            quote,
+            context: quote,
+            cue,
+            quote_bytes: 0..quote.len(),
+            context_bytes: 0..quote.len(),
+            kind: QuoteKind::Direct,
+            has_speaker: true,
+            speaker_is_person: true,
+            speaker_is_target,
+            same_party: false,
+        }
+    }
+}
+
+/// The seam for stance classifiers: a batch of quotes of one document ->
+/// probabilities, one [`StanceScores`] per input, in order.
 pub trait StanceClassifier: Send + Sync {
-    fn classify(&self, inputs: &[StanceInput<'_>]) -> Vec<StanceScores>;
+    fn classify(&self, doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<StanceScores>;
 }
 
 static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
@@ -77,7 +125,8 @@ fn peaked(s: Stance, p: f32) -> StanceScores {
 }
 
 impl RuleStance {
-    fn one(&self, x: &StanceInput<'_>) -> StanceScores {
+    /// The rule scores of one quote.
+    pub fn one(&self, x: &StanceInput<'_>) -> StanceScores {
         let q = x.quote;
         let qc = format!("{} {}", x.cue, q);
         let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
@@ -114,7 +163,7 @@ impl RuleStance {
 }
 
 impl StanceClassifier for RuleStance {
-    fn classify(&self, inputs: &[StanceInput<'_>]) -> Vec<StanceScores> {
+    fn classify(&self, _doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<StanceScores> {
         inputs.iter().map(|x| self.one(x)).collect()
     }
 }
@@ -284,10 +333,7 @@ mod tests {
     use super::*;
 
     fn st(q: &str, cue: &str, target: bool) -> Stance {
-        RuleStance.classify(&[StanceInput { quote: q, context: q, cue, speaker_is_target: target, same_party: false }])
-            [0]
-        .best()
-        .0
+        RuleStance.classify(&DocContext::text_only(q), &[StanceInput::bare(q, cue, target)])[0].best().0
     }
 
     #[test]
