@@ -22,7 +22,10 @@ echo "== rust tests"
 cargo test --workspace
 if [ -d ../shared/dev ]; then
     echo "== scores on ../shared/dev (the shared scorer's metrics)"
-    cargo run -q --release -p quotestance-cli -- eval --gold ../shared/dev/gold --articles ../shared/dev/articles --rules-only
+    echo "-- rule layer (the default)"
+    cargo run -q --release -p quotestance-cli -- eval --gold ../shared/dev/gold --articles ../shared/dev/articles
+    echo "-- with the transformer stance head (--models)"
+    cargo run -q --release -p quotestance-cli -- eval --gold ../shared/dev/gold --articles ../shared/dev/articles --models
 fi
 echo "== python (last, so its summary closes the log)"
 scripts/python-test.sh

@@ -11,7 +11,12 @@ pub struct PipelineArgs {
     /// Where the models live (default: $QUOTESTANCE_MODELS, else the user cache dir).
     #[arg(long, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Run the rule layer alone (no model files needed).
+    /// Also run the transformer heads (the stance head on the MiniLM encoder; needs
+    /// `python3 scripts/setup-models.py`). Off by default: on the real dev articles the
+    /// rule layer still scores higher (see assets/heads/stance.md).
+    #[arg(long, conflicts_with = "rules_only")]
+    pub models: bool,
+    /// Run the rule layer alone (no model files needed; the default).
     #[arg(long)]
     pub rules_only: bool,
     /// Worker threads; 0 means all cores.
@@ -24,7 +29,7 @@ impl PipelineArgs {
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
         let config = Config {
             models_dir: self.models_dir.clone(),
-            use_models: !self.rules_only,
+            use_models: self.models && !self.rules_only,
             threads: self.threads,
             ..Config::default()
         };

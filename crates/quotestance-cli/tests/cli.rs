@@ -141,3 +141,20 @@ fn eval_prints_the_metrics() {
     assert_eq!(v["articles"], 1);
     assert_eq!(v["quotes"]["gold"], 1);
 }
+
+#[test]
+fn missing_models_give_one_clear_error_naming_path_and_fix() {
+    let tmp = TempDir::new("nomodels");
+    let f = tmp.0.join("a.txt");
+    std::fs::write(&f, TEXT).unwrap();
+    let models = tmp.0.join("no-models-here");
+    let out = run(&["label", "--models", "--models-dir", p(&models), p(&f)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(p(&models)), "names the path: {err}");
+    assert!(err.contains("setup-models"), "names the fix: {err}");
+    assert!(out.stdout.is_empty(), "labels nothing without the models it was asked for");
+    // the default (rule layer) needs no models at all
+    let out = run(&["label", "--models-dir", p(&models), p(&f)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
