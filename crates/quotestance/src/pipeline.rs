@@ -23,8 +23,11 @@ use std::path::PathBuf;
 pub struct Config {
     /// Where the models live; `None`: `$QUOTESTANCE_MODELS`, else the user cache dir.
     pub models_dir: Option<PathBuf>,
-    /// Use the transformer models (encoder, NER and stance heads). When false,
-    /// the rule layer alone runs and no model files are needed.
+    /// Use the transformer models: the encoder (one pass per document) and the
+    /// stance head (`assets/heads/stance.safetensors`, blended with the rule
+    /// scores as its file says). Entities stay with the rules until a NER head
+    /// is committed. When false, the rule layer alone runs and no model files
+    /// are needed.
     pub use_models: bool,
     /// Worker threads for batches and for the encoder; 0 means all cores.
     pub threads: usize,
