@@ -37,6 +37,7 @@ pub mod quotes;
 pub mod stance;
 pub mod stance_head;
 pub mod text;
+mod train_util;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::model::{EntityLabel, Span};
 use crate::models::{ner_head_path, not_found};
 use crate::normalise::OffsetIndex;
+use crate::train_util::cerr;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use std::ops::Range;
@@ -232,10 +233,6 @@ pub struct NerModel {
     head: NerHead,
     /// Minimum mean probability of a kept mention.
     pub min_score: f32,
-}
-
-fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle: {e}"))
 }
 
 impl NerModel {

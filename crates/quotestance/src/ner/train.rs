@@ -11,6 +11,7 @@ use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::error::{Error, Result};
 use crate::model::EntityLabel;
 use crate::normalise::OffsetIndex;
+use crate::train_util::{cerr, Rng};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use std::collections::BTreeMap;
@@ -208,26 +209,6 @@ fn predict_all(model: &NerModel, docs: &[GoldDoc], encs: &[Encoded]) -> Result<V
             Ok(decode(&d.text, e, &p, 0.0).into_iter().map(|x| (x.span.start, x.span.end, x.label)).collect())
         })
         .collect()
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
-
-fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle: {e}"))
 }
 
 fn cache_file(dir: &Path, doc: &GoldDoc) -> PathBuf {

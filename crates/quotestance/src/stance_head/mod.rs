@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{QuoteKind, StanceScores};
 use crate::models::{committed_heads_dir, not_found};
 use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
+use crate::train_util::cerr;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use std::collections::HashMap;
@@ -206,10 +207,6 @@ impl StanceHead {
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         self.fc2.forward(&self.fc1.forward(x)?.gelu()?)
     }
-}
-
-fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle: {e}"))
 }
 
 /// The trained stance classifier (head, temperature, blend with the rules).

@@ -22,6 +22,7 @@ use crate::model::Stance;
 use crate::normalise::OffsetIndex;
 use crate::pipeline::Pipeline;
 use crate::stance::RuleStance;
+use crate::train_util::{cerr, Rng};
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use std::path::Path;
@@ -171,26 +172,6 @@ pub fn build_examples(encoder: &Encoder, docs: &[GoldArticle], what: &str) -> Re
         eprintln!("encoded {what}: {}/{}", (ci * 16 + chunk.len()).min(docs.len()), docs.len());
     }
     Ok(out)
-}
-
-fn cerr(e: candle_core::Error) -> Error {
-    Error::Model(format!("candle: {e}"))
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
 }
 
 /// Class weights `n / (k * n_c)` (inverse frequency, mean 1 over examples).
