@@ -118,9 +118,9 @@ impl Pipeline {
             None => None,
         };
         let dctx = DocContext { text, encoded: encoded.as_ref() };
-        let Stages { norm, seg, cands, mentions, people, speakers, targets } = self.rule_stages(text);
+        let Stages { norm, seg, cands, mentions, people, speakers, callers, targets } = self.rule_stages(text);
         // 7: stance and targets
-        let at_issue = stance::person_at_issue(text, &cands, &speakers, &people);
+        let at_issue = stance::person_at_issue(&people, &callers);
         let inputs = stance_inputs(text, &cands, &speakers, &people, &targets);
         let scores = self.stance.classify(&dctx, &inputs);
         if scores.len() != cands.len() {
@@ -202,8 +202,9 @@ impl Pipeline {
         let mentions = self.recogniser.recognise(&norm, &seg);
         let people = people::build(&norm, &seg, &mentions);
         let speakers = attribute(&norm, &seg, &cands, &people);
-        let targets = stance::article_targets(text, &cands, &speakers, &people);
-        Stages { norm, seg, cands, mentions, people, speakers, targets }
+        let callers = stance::callers(text, &cands, &speakers);
+        let targets = stance::article_targets(text, &cands, &speakers, &people, &callers);
+        Stages { norm, seg, cands, mentions, people, speakers, callers, targets }
     }
 
     /// The quotes the rule stages find in `text` and what the stance step sees
@@ -228,6 +229,7 @@ struct Stages<'t> {
     mentions: Vec<Mention>,
     people: People,
     speakers: Vec<Option<Attribution>>,
+    callers: Vec<usize>,
     targets: Vec<usize>,
 }
 

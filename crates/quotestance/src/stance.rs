@@ -180,13 +180,27 @@ static ROLE_TARGET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(the [a-z’' -]{3,60}?) (must|should|to|has to|needs to|ought to) (resign|step down|stand down|go|quit|be sacked)").expect("regex")
 });
 
+/// The persons who demand a resignation (and do not refuse one) in some quote.
+pub fn callers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<Attribution>]) -> Vec<usize> {
+    quotes
+        .iter()
+        .zip(speakers)
+        .filter(|(q, _)| {
+            let b = &text[q.content.clone()];
+            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
+        })
+        .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
+        .collect()
+}
+
 /// The people whose position is at issue in the article, most prominent first:
-/// persons named inside resignation-call quotes (not by themselves).
+/// persons named inside resignation-call quotes, never a caller ([`callers`]).
 pub fn article_targets(
     text: &str,
     quotes: &[QuoteCandidate],
     speakers: &[Option<Attribution>],
     people: &People,
+    callers: &[usize],
 ) -> Vec<usize> {
     let mut count = vec![0usize; people.people.len()];
     let mut any_call = false;
@@ -203,16 +217,7 @@ pub fn article_targets(
             }
         }
     }
-    // callers are not targets: whoever demands a resignation (and does not refuse one)
-    let callers: Vec<usize> = quotes
-        .iter()
-        .zip(speakers)
-        .filter(|(q, _)| {
-            let b = &text[q.content.clone()];
-            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
-        })
-        .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
-        .collect();
+    // callers are not targets
     let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0 && !callers.contains(&i)).collect();
     ids.sort_by_key(|&i| (std::cmp::Reverse(count[i]), people.people[i].mentions.first().map(|m| m.start)));
     if ids.is_empty() && !any_call {
@@ -227,21 +232,7 @@ pub fn article_targets(
 
 /// The person most mentioned in the article who never demands a resignation: the person at
 /// issue when the calls describe them only by role ("the cabinet member responsible").
-pub fn person_at_issue(
-    text: &str,
-    quotes: &[QuoteCandidate],
-    speakers: &[Option<Attribution>],
-    people: &People,
-) -> Option<usize> {
-    let callers: Vec<usize> = quotes
-        .iter()
-        .zip(speakers)
-        .filter(|(q, _)| {
-            let b = &text[q.content.clone()];
-            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
-        })
-        .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
-        .collect();
+pub fn person_at_issue(people: &People, callers: &[usize]) -> Option<usize> {
     (0..people.people.len())
         .filter(|i| !callers.contains(i))
         .max_by_key(|&i| (people.people[i].mentions.len(), std::cmp::Reverse(i)))

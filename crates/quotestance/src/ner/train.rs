@@ -277,20 +277,8 @@ fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str, cache: Option<&P
 }
 
 /// Splits the train documents into (train, dev): every 8th by name is dev.
-pub fn split_dev(mut docs: Vec<GoldDoc>) -> (Vec<GoldDoc>, Vec<GoldDoc>) {
-    docs.sort_by(|a, b| a.name.cmp(&b.name));
-    let (mut train, mut dev) = (Vec::new(), Vec::new());
-    for (i, d) in docs.into_iter().enumerate() {
-        if i % 8 == 7 {
-            dev.push(d);
-        } else {
-            train.push(d);
-        }
-    }
-    if dev.is_empty() {
-        dev = train.clone();
-    }
-    (train, dev)
+pub fn split_dev(docs: Vec<GoldDoc>) -> (Vec<GoldDoc>, Vec<GoldDoc>) {
+    crate::train_util::split_dev(docs, |d| d.name.as_str())
 }
 
 /// Trains the head on the corpus in `data`, saves the best (by dev F1) to `out`.

@@ -194,22 +194,11 @@ fn labels(ex: &[Example]) -> Vec<usize> {
 
 /// Trains the head on the articles in `data`, saves it (with its temperature) to `out`.
 pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
-    let (mut train_all, test) = load_split(data)?;
+    let (train_all, test) = load_split(data)?;
     if train_all.is_empty() {
         return Err(Error::Input(format!("{}: no training articles", data.display())));
     }
-    train_all.sort_by(|a, b| a.name.cmp(&b.name));
-    let (mut train, mut dev) = (Vec::new(), Vec::new());
-    for (i, d) in train_all.into_iter().enumerate() {
-        if i % 8 == 7 {
-            dev.push(d);
-        } else {
-            train.push(d);
-        }
-    }
-    if dev.is_empty() {
-        dev = train.clone();
-    }
+    let (train, dev) = crate::train_util::split_dev(train_all, |d| d.name.as_str());
     let t0 = std::time::Instant::now();
     let tr = build_examples(encoder, &train, "train")?;
     let dv = build_examples(encoder, &dev, "dev")?;
