@@ -92,8 +92,78 @@ def find_all(text, needle, word=True):
     return spans
 
 
-def entity_spans(text, head):
-    """Exact-string entity spans from the header lists, longest first, no overlaps."""
+# Particles that belong to a surname ("Ó Ceallaigh", "de Vries", "ap Rhys", "Te Rito").
+SURNAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "du", "le", "la", "ap", "bin", "al", "el",
+                     "Ó", "Ní", "Nic", "Mac", "Mag", "Uí", "Te"}
+# Words before a lone first name that make it a name use ("Sir Roderick", "Dame Imogen", "Mayor Anthony").
+FIRST_NAME_TITLES = {"Sir", "Dame", "Lord", "Lady", "Mr", "Mrs", "Ms", "Miss", "Dr", "Father", "Fr", "Sister",
+                     "Brother", "Aunty", "Auntie", "Uncle", "Mayor", "Cllr", "Cr", "Councillor"}
+CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+SENTENCE_OPENERS = "\"'\u201c\u2018(\u00ab"
+
+
+def surname_of(parts):
+    """The surname of a listed name: its last word with the particles before it ("Ó Ceallaigh")."""
+    k = len(parts) - 1
+    while k > 1 and parts[k - 1] in SURNAME_PARTICLES:
+        k -= 1
+    return " ".join(parts[k:])
+
+
+def sentence_initial(text, i):
+    """True when position i opens a sentence (text start, after . ! ? : ; a line break, or such plus an opening mark)."""
+    before = text[:i].rstrip(" \t" + SENTENCE_OPENERS)
+    return not before or before[-1] in ".!?:;\n"
+
+
+def lone_first_names(text, head, common_words):
+    """Spans of listed people's first names used alone ("Rachel has been honest"): a real mention that the
+    full-name and surname forms miss. Labelled only when it cannot be anyone or anything else:
+      * exactly one listed person has that first name, and it is no word of another listed person or of a
+        listed organisation, party, place or role, and not a month or weekday name;
+      * the occurrence is not part of a longer capitalised name: the word after it is not capitalised
+        (nor a quoted nickname), and the word before it is not capitalised unless it is a title
+        ("Sir Roderick") or opens the sentence ("If Clive wants");
+      * a first name that is also a common word (its lower-case form occurs as a word in the corpus: Mark,
+        Grant, Will, Dean) counts only inside a sentence, where the common word would be lower case.
+    """
+    persons = [p.split() for p in head["persons"]]
+    firsts = {}
+    for parts in persons:
+        if len(parts) >= 2:
+            firsts.setdefault(parts[0], []).append(parts)
+    other_words = set()
+    for key in ("orgs", "parties", "places", "roles"):
+        for v in head[key]:
+            other_words.update(re.findall(r"[\w'\u2019-]+", v))
+    out = []
+    for first, owners in firsts.items():
+        if len(owners) != 1 or len(first) < 2 or first.endswith(".") or not first[0].isupper():
+            continue
+        if first in CALENDAR or first in other_words:
+            continue
+        if any(first in parts[1:] for parts in persons):
+            continue
+        for s, e in find_all(text, first):
+            after = text[e:e + 3]
+            if re.match(r"(?:[ -][A-Z\u00c0-\u00de]|[ -]?[\"\u201c\u2018'(][A-Z])", after):
+                continue
+            prev = re.search(r"([\w.'\u2019]+)([ -])$", text[max(0, s - 40):s])
+            if prev and prev.group(1)[:1].isupper():
+                word = prev.group(1).rstrip(".")
+                if word not in FIRST_NAME_TITLES and not sentence_initial(text, s - len(prev.group(0))):
+                    continue
+            if first.lower() in common_words and sentence_initial(text, s):
+                continue
+            out.append((s, e))
+    return out
+
+
+def entity_spans(text, head, common_words=frozenset()):
+    """Entity spans from the header lists, longest first, no overlaps: each listed value as written; a
+    person also by surname alone ("Cllr Smith said", particles kept: "Mr Ó Ceallaigh") and by first name
+    alone where that is unambiguous (`lone_first_names`)."""
     cands = []
     for label, key in (("PERSON", "persons"), ("ORG", "orgs"), ("PARTY", "parties"), ("GPE", "places"), ("ROLE", "roles")):
         for value in head[key]:
@@ -102,9 +172,13 @@ def entity_spans(text, head):
                 parts = value.split()
                 if len(parts) >= 2 and parts[-1][:1].isupper():
                     forms.add(parts[-1])  # surname alone ("Cllr Smith said")
+                    forms.add(surname_of(parts))
             for form in forms:
                 for s, e in find_all(text, form):
                     cands.append((s, e, label, value))
+    by_first = {p.split()[0]: p for p in head["persons"] if len(p.split()) >= 2}
+    for s, e in lone_first_names(text, head, common_words):
+        cands.append((s, e, "PERSON", by_first[text[s:e]]))
     cands.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken, out = [], []
     for s, e, label, value in cands:
@@ -116,7 +190,17 @@ def entity_spans(text, head):
     return out
 
 
-def build_one(path):
+def corpus_words(paths):
+    """Lower-case words of the article texts (markup removed): the common words of the corpus."""
+    words = set()
+    for p in paths:
+        raw = p.read_text(encoding="utf-8")
+        body = raw.split("\n---\n", 1)[-1]
+        words.update(w for w in re.findall(r"[^\W\d_]+", MARKUP.sub(r"\1", body)) if w.islower())
+    return frozenset(words)
+
+
+def build_one(path, common_words=frozenset()):
     name = path.stem
     raw = path.read_text(encoding="utf-8")
     if "\n---\n" not in raw:
@@ -175,7 +259,7 @@ def build_one(path):
     gold = {"id": name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "quotes": quotes, "resignation_calls": calls, "persons": head["persons"],
             "orgs": head["orgs"] + head["parties"],
-            "entities": entity_spans(text, head)}
+            "entities": entity_spans(text, head, common_words)}
     return name, text, gold
 
 
@@ -191,10 +275,11 @@ def main():
     a = ap.parse_args()
     root = pathlib.Path(a.root)
     files = [pathlib.Path(f) for f in a.files] or sorted((root / "src").glob("*.qsa"))
+    common_words = corpus_words(sorted(set(files) | set((root / "src").glob("*.qsa"))))
     errors, built = [], []
     for f in files:
         try:
-            built.append(build_one(f))
+            built.append(build_one(f, common_words))
         except CorpusError as e:
             errors.append(str(e))
     for e in errors:
