@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::{Args as ClapArgs, Subcommand};
 use quotestance::encode::Encoder;
+use quotestance::model::EntityLabel;
 use quotestance::models::resolve_models_dir;
 use quotestance::ner::train::{evaluate_ner, train_ner, TrainOptions};
 use quotestance::ner::NerModel;
@@ -43,6 +44,13 @@ enum What {
         /// Keep the encoder states here between runs (they are frozen).
         #[arg(long)]
         cache: Option<PathBuf>,
+        /// Silver entity spans (JSONL from training/silver_spacy.py) added to the
+        /// training articles where no gold span overlaps them.
+        #[arg(long)]
+        silver: Option<PathBuf>,
+        /// With --silver: the labels to take from it, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        silver_labels: Vec<String>,
         /// Do not train: score a head (this file, or "default": the one the models dir resolves to).
         #[arg(long)]
         eval_only: Option<PathBuf>,
@@ -52,6 +60,9 @@ enum What {
         /// With --eval-only: print every missed and spurious mention.
         #[arg(long)]
         errors: bool,
+        /// With --eval-only: score the decoded mentions without the document-level fixes (ner::refine).
+        #[arg(long)]
+        no_refine: bool,
     },
     /// The stance head (quote classification on frozen encoder states plus
     /// relation features); also fine-tunes on your own labels in the gold format.
@@ -89,26 +100,32 @@ fn class_table(name: &str, r: &ClassReport) -> String {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = resolve_models_dir(args.models_dir.as_deref());
     match args.what {
-        What::Ner { data, eval_only: Some(head), split, cache, errors, .. } => {
+        What::Ner { data, eval_only: Some(head), split, cache, errors, no_refine, .. } => {
             let encoder = Encoder::load(&models, args.threads)?;
-            let model =
+            let mut model =
                 if head.as_os_str() == "default" { NerModel::load_default(&models)? } else { NerModel::load(&head)? };
+            model.refine = !no_refine;
             let scores = evaluate_ner(&encoder, &model, &data, &split, cache.as_deref(), errors)?;
             println!("| label | P | R | F1 |\n|---|---|---|---|");
             for s in scores {
                 println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
             }
         }
-        What::Ner { data, out, epochs, hidden, lr, seed, cache, eval_only: None, .. } => {
+        What::Ner { data, out, epochs, hidden, lr, seed, cache, silver, silver_labels, eval_only: None, .. } => {
+            let silver_labels = silver_labels
+                .iter()
+                .map(|l| EntityLabel::parse(l.trim()).with_context(|| format!("unknown entity label {l:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let encoder = Encoder::load(&models, args.threads)?;
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts = TrainOptions { epochs, hidden, lr, seed, cache, ..TrainOptions::default() };
+            let opts =
+                TrainOptions { epochs, hidden, lr, seed, cache, silver, silver_labels, ..TrainOptions::default() };
             let r = train_ner(&encoder, &data, &out, &opts)?;
             println!(
-                "trained on {} docs ({} tokens), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
-                r.train_docs, r.train_tokens, r.dev_docs, r.test_docs, r.best_epoch, r.dev_f1
+                "trained on {} docs ({} tokens, {} silver spans added), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
+                r.train_docs, r.train_tokens, r.silver_added, r.dev_docs, r.test_docs, r.best_epoch, r.dev_f1
             );
             println!(
                 "encoding: {:.1}s, {} text tokens, {} real / {} padded tokens ({:.1}% fill); training {:.1}s",

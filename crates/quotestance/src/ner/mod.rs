@@ -17,6 +17,7 @@
 //! }
 //! ```
 
+pub mod refine;
 pub mod train;
 
 use crate::encode::{Encoded, Encoder};
@@ -72,7 +73,7 @@ pub trait EntityRecognizer: Send + Sync {
     fn recognise(&self, text: &str) -> Result<Vec<EntitySpan>>;
 }
 
-const HONORIFICS: &[&str] = &[
+pub(crate) const HONORIFICS: &[&str] = &[
     "mr",
     "mrs",
     "ms",
@@ -233,6 +234,8 @@ pub struct NerModel {
     head: NerHead,
     /// Minimum mean probability of a kept mention.
     pub min_score: f32,
+    /// Apply the document-level fixes of [`refine::refine`] after decoding (default true).
+    pub refine: bool,
 }
 
 impl NerModel {
@@ -256,7 +259,7 @@ impl NerModel {
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let head = NerHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(path, e.to_string()))?;
-        Ok(NerModel { head, min_score: 0.0 })
+        Ok(NerModel { head, min_score: 0.0, refine: true })
     }
 
     /// Loads the head for a models dir (its `heads/ner.safetensors`, else the committed one).
@@ -265,7 +268,7 @@ impl NerModel {
     }
 
     pub(crate) fn from_head(head: NerHead) -> NerModel {
-        NerModel { head, min_score: 0.0 }
+        NerModel { head, min_score: 0.0, refine: true }
     }
 
     /// Per-token label probabilities `[tokens, N_LABELS]`.
@@ -287,20 +290,19 @@ impl NerModel {
 
     /// Entity mentions of `text`, given its encoding (from [`Encoder::encode`]).
     pub fn predict(&self, text: &str, enc: &Encoded) -> Vec<EntitySpan> {
-        match self.token_probs(text, enc) {
-            Ok(p) => decode(text, enc, &p, self.min_score),
-            Err(_) => Vec::new(),
-        }
+        self.try_predict(text, enc).unwrap_or_default()
     }
 
     /// Like [`NerModel::predict`], reporting errors.
     pub fn try_predict(&self, text: &str, enc: &Encoded) -> Result<Vec<EntitySpan>> {
-        Ok(decode(text, enc, &self.token_probs(text, enc)?, self.min_score))
+        let spans = decode(text, enc, &self.token_probs(text, enc)?, self.min_score);
+        Ok(if self.refine { refine::refine(text, spans) } else { spans })
     }
 }
 
 /// Word-level BIO decoding: each word takes the label of its first piece; a
-/// B- starts a mention, an I- continues one of its label (or starts one).
+/// B- starts a mention, an I- continues one of its label (or starts one); no
+/// mention goes on across a line break.
 pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<EntitySpan> {
     let ix = OffsetIndex::new(text);
     let mut out = Vec::new();
@@ -334,7 +336,8 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
                         && label == EntityLabel::Person
                         && matches!(&text[c.1.end..range.start], " " | "-" | "")
                 });
-                let cont = (inside || joined) && cur.as_ref().is_some_and(|c| c.0 == label);
+                let same_line = cur.as_ref().is_some_and(|c| !text[c.1.end..range.start].contains('\n'));
+                let cont = (inside || joined) && same_line && cur.as_ref().is_some_and(|c| c.0 == label);
                 if cont {
                     let c = cur.as_mut().expect("checked");
                     c.1.end = range.end;

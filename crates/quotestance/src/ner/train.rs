@@ -6,7 +6,7 @@
 //! eighth of the train split (every 8th name) is held out as a dev set to pick
 //! the epoch; the test split is scored once, at the end.
 
-use super::{bio_index, decode, head_inputs, head_width, NerHead, NerModel};
+use super::{bio_index, head_inputs, head_width, NerHead, NerModel};
 use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::error::{Error, Result};
 use crate::model::EntityLabel;
@@ -29,11 +29,26 @@ pub struct TrainOptions {
     pub seed: u64,
     /// A folder to keep the encoder states in between runs (keyed by name and text hash).
     pub cache: Option<PathBuf>,
+    /// Silver entity spans (JSONL from `training/silver_spacy.py`) added to the
+    /// training articles where no gold span overlaps them (gold wins).
+    pub silver: Option<PathBuf>,
+    /// The silver labels to use (empty: all).
+    pub silver_labels: Vec<EntityLabel>,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { epochs: 15, hidden: 256, lr: 1e-3, batch: 512, dropout: 0.1, seed: 17, cache: None }
+        TrainOptions {
+            epochs: 15,
+            hidden: 256,
+            lr: 1e-3,
+            batch: 512,
+            dropout: 0.1,
+            seed: 17,
+            cache: None,
+            silver: None,
+            silver_labels: Vec::new(),
+        }
     }
 }
 
@@ -44,6 +59,8 @@ pub struct GoldDoc {
     pub text: String,
     /// (start, end) in code points, and the label.
     pub entities: Vec<(usize, usize, EntityLabel)>,
+    /// The gold file's hash of the text (empty when it has none).
+    pub sha256: String,
 }
 
 /// Counts and scores of one label (or "ALL", micro-averaged).
@@ -87,6 +104,8 @@ pub struct TrainReport {
     pub dev_docs: usize,
     pub test_docs: usize,
     pub train_tokens: usize,
+    /// Silver spans added to the training articles (0 without `--silver`).
+    pub silver_added: usize,
     pub best_epoch: usize,
     pub dev_f1: f64,
     /// Per label, then "ALL" (micro), on the test split.
@@ -138,7 +157,8 @@ pub fn load_corpus(dir: &Path) -> Result<(Vec<GoldDoc>, Vec<GoldDoc>)> {
                 entities.push((s as usize, t as usize, label));
             }
             entities.sort();
-            docs.push(GoldDoc { name: name.to_string(), text, entities });
+            let sha256 = gold["sha256"].as_str().unwrap_or_default().to_string();
+            docs.push(GoldDoc { name: name.to_string(), text, entities, sha256 });
         }
         Ok(docs)
     };
@@ -205,8 +225,7 @@ fn predict_all(model: &NerModel, docs: &[GoldDoc], encs: &[Encoded]) -> Result<V
     docs.iter()
         .zip(encs)
         .map(|(d, e)| {
-            let p = model.token_probs(&d.text, e)?;
-            Ok(decode(&d.text, e, &p, 0.0).into_iter().map(|x| (x.span.start, x.span.end, x.label)).collect())
+            Ok(model.try_predict(&d.text, e)?.into_iter().map(|x| (x.span.start, x.span.end, x.label)).collect())
         })
         .collect()
 }
@@ -276,6 +295,51 @@ fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str, cache: Option<&P
     Ok(out.into_iter().map(|e| e.expect("all encoded")).collect())
 }
 
+/// Silver spans by article name, from a JSONL file of
+/// `{"id", "sha256", "entities": [{"start", "end", "label"}]}` lines
+/// (`training/silver_spacy.py`). A line whose hash differs from the gold
+/// file's (the article changed since the silver labels were made) is an error.
+pub fn load_silver(path: &Path, docs: &[GoldDoc]) -> Result<BTreeMap<String, Vec<(usize, usize, EntityLabel)>>> {
+    let hashes: BTreeMap<&str, &str> = docs.iter().map(|d| (d.name.as_str(), d.sha256.as_str())).collect();
+    let mut out = BTreeMap::new();
+    for (i, line) in read(path)?.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let bad = |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 1));
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let id = v["id"].as_str().ok_or_else(|| bad("no id".into()))?;
+        let Some(&sha) = hashes.get(id) else { continue };
+        if v["sha256"].as_str() != Some(sha) {
+            return Err(bad(format!(
+                "{id}: the article changed since its silver labels were made; re-run training/silver_spacy.py"
+            )));
+        }
+        let mut ents = Vec::new();
+        for e in v["entities"].as_array().into_iter().flatten() {
+            let (Some(s), Some(t), Some(l)) = (e["start"].as_u64(), e["end"].as_u64(), e["label"].as_str()) else {
+                return Err(bad(format!("{id}: malformed entity {e}")));
+            };
+            let label = EntityLabel::parse(l).ok_or_else(|| bad(format!("{id}: unknown label {l}")))?;
+            ents.push((s as usize, t as usize, label));
+        }
+        out.insert(id.to_string(), ents);
+    }
+    Ok(out)
+}
+
+/// Adds silver spans (of the `labels` wanted; empty: all) that overlap no gold
+/// span nor an earlier silver one; returns how many were added.
+pub fn merge_silver(doc: &mut GoldDoc, silver: &[(usize, usize, EntityLabel)], labels: &[EntityLabel]) -> usize {
+    let mut added = 0;
+    for &(s, e, l) in silver {
+        let wanted = labels.is_empty() || labels.contains(&l);
+        if wanted && s < e && !doc.entities.iter().any(|&(gs, ge, _)| s < ge && gs < e) {
+            doc.entities.push((s, e, l));
+            added += 1;
+        }
+    }
+    doc.entities.sort();
+    added
+}
+
 /// Splits the train documents into (train, dev): every 8th by name is dev.
 pub fn split_dev(docs: Vec<GoldDoc>) -> (Vec<GoldDoc>, Vec<GoldDoc>) {
     crate::train_util::split_dev(docs, |d| d.name.as_str())
@@ -287,7 +351,17 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
     if train_all.is_empty() {
         return Err(Error::Input(format!("{}: no training documents", data.display())));
     }
-    let (train, dev) = split_dev(train_all);
+    let (mut train, dev) = split_dev(train_all);
+    // silver labels go into the training articles only: dev picks the epoch and test scores, both on gold
+    let mut silver_added = 0;
+    if let Some(path) = &opts.silver {
+        let silver = load_silver(path, &train)?;
+        for d in &mut train {
+            if let Some(sv) = silver.get(&d.name) {
+                silver_added += merge_silver(d, sv, &opts.silver_labels);
+            }
+        }
+    }
     encoder.reset_stats();
     let t0 = std::time::Instant::now();
     let cache = opts.cache.as_deref();
@@ -353,6 +427,7 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
         dev_docs: dev.len(),
         test_docs: test.len(),
         train_tokens: n,
+        silver_added,
         best_epoch,
         dev_f1: best_f1,
         test: test_scores,
@@ -405,6 +480,28 @@ pub fn evaluate_ner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn silver_fills_only_where_gold_is_silent() {
+        let mut d = GoldDoc {
+            name: "a".into(),
+            text: "Jo Bell of Acme met Al in Leeds.".into(),
+            entities: vec![(0, 7, EntityLabel::Person)],
+            sha256: String::new(),
+        };
+        let silver = [
+            (0, 2, EntityLabel::Person),
+            (11, 15, EntityLabel::Org),
+            (20, 22, EntityLabel::Person),
+            (26, 31, EntityLabel::Gpe),
+        ];
+        assert_eq!(merge_silver(&mut d.clone(), &silver, &[]), 3);
+        assert_eq!(merge_silver(&mut d, &silver, &[EntityLabel::Org, EntityLabel::Gpe]), 2);
+        assert_eq!(
+            d.entities,
+            vec![(0, 7, EntityLabel::Person), (11, 15, EntityLabel::Org), (26, 31, EntityLabel::Gpe)]
+        );
+    }
 
     #[test]
     fn exact_match_scores() {
