@@ -123,6 +123,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let opts =
                 TrainOptions { epochs, hidden, lr, seed, cache, silver, silver_labels, ..TrainOptions::default() };
             let r = train_ner(&encoder, &data, &out, &opts)?;
+            if !r.silver_stale.is_empty() {
+                eprintln!(
+                    "warning: the silver labels of {} training articles are stale (their text changed; left out): {}; \
+                     re-run training/silver_spacy.py",
+                    r.silver_stale.len(),
+                    r.silver_stale.join(", ")
+                );
+            }
             println!(
                 "trained on {} docs ({} tokens, {} silver spans added), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
                 r.train_docs, r.train_tokens, r.silver_added, r.dev_docs, r.test_docs, r.best_epoch, r.dev_f1

@@ -106,6 +106,8 @@ pub struct TrainReport {
     pub train_tokens: usize,
     /// Silver spans added to the training articles (0 without `--silver`).
     pub silver_added: usize,
+    /// Training articles whose silver labels are stale (left out).
+    pub silver_stale: Vec<String>,
     pub best_epoch: usize,
     pub dev_f1: f64,
     /// Per label, then "ALL" (micro), on the test split.
@@ -295,32 +297,45 @@ fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str, cache: Option<&P
     Ok(out.into_iter().map(|e| e.expect("all encoded")).collect())
 }
 
-/// Silver spans by article name, from a JSONL file of
-/// `{"id", "sha256", "entities": [{"start", "end", "label"}]}` lines
-/// (`training/silver_spacy.py`). A line whose hash differs from the gold
-/// file's (the article changed since the silver labels were made) is an error.
-pub fn load_silver(path: &Path, docs: &[GoldDoc]) -> Result<BTreeMap<String, Vec<(usize, usize, EntityLabel)>>> {
-    let hashes: BTreeMap<&str, &str> = docs.iter().map(|d| (d.name.as_str(), d.sha256.as_str())).collect();
-    let mut out = BTreeMap::new();
+/// Silver spans of some articles (`training/silver_spacy.py`).
+#[derive(Debug, Clone, Default)]
+pub struct Silver {
+    /// (start, end) in code points and the label, by article name.
+    pub spans: BTreeMap<String, Vec<(usize, usize, EntityLabel)>>,
+    /// Articles whose text changed since their silver labels were made (skipped).
+    pub stale: Vec<String>,
+}
+
+/// Silver spans of `docs`, from a JSONL file of
+/// `{"id", "sha256", "entities": [{"start", "end", "label"}]}` lines. A line
+/// whose hash differs from the gold file's (the article changed since the
+/// silver labels were made) is left out and named in [`Silver::stale`]; spans
+/// outside the text are an error.
+pub fn load_silver(path: &Path, docs: &[GoldDoc]) -> Result<Silver> {
+    let by_name: BTreeMap<&str, &GoldDoc> = docs.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut out = Silver::default();
     for (i, line) in read(path)?.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let bad = |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 1));
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         let id = v["id"].as_str().ok_or_else(|| bad("no id".into()))?;
-        let Some(&sha) = hashes.get(id) else { continue };
-        if v["sha256"].as_str() != Some(sha) {
-            return Err(bad(format!(
-                "{id}: the article changed since its silver labels were made; re-run training/silver_spacy.py"
-            )));
+        let Some(doc) = by_name.get(id) else { continue };
+        if v["sha256"].as_str() != Some(doc.sha256.as_str()) {
+            out.stale.push(id.to_string());
+            continue;
         }
+        let chars = doc.text.chars().count();
         let mut ents = Vec::new();
         for e in v["entities"].as_array().into_iter().flatten() {
             let (Some(s), Some(t), Some(l)) = (e["start"].as_u64(), e["end"].as_u64(), e["label"].as_str()) else {
                 return Err(bad(format!("{id}: malformed entity {e}")));
             };
             let label = EntityLabel::parse(l).ok_or_else(|| bad(format!("{id}: unknown label {l}")))?;
+            if s >= t || t as usize > chars {
+                return Err(bad(format!("{id}: span {s}..{t} outside the text ({chars} characters)")));
+            }
             ents.push((s as usize, t as usize, label));
         }
-        out.insert(id.to_string(), ents);
+        out.spans.insert(id.to_string(), ents);
     }
     Ok(out)
 }
@@ -353,11 +368,12 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
     }
     let (mut train, dev) = split_dev(train_all);
     // silver labels go into the training articles only: dev picks the epoch and test scores, both on gold
-    let mut silver_added = 0;
+    let (mut silver_added, mut silver_stale) = (0, Vec::new());
     if let Some(path) = &opts.silver {
         let silver = load_silver(path, &train)?;
+        silver_stale = silver.stale;
         for d in &mut train {
-            if let Some(sv) = silver.get(&d.name) {
+            if let Some(sv) = silver.spans.get(&d.name) {
                 silver_added += merge_silver(d, sv, &opts.silver_labels);
             }
         }
@@ -428,6 +444,7 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
         test_docs: test.len(),
         train_tokens: n,
         silver_added,
+        silver_stale,
         best_epoch,
         dev_f1: best_f1,
         test: test_scores,
