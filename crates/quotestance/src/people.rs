@@ -50,6 +50,23 @@ fn compatible(a: &[&str], b: &[&str]) -> bool {
     a[0].chars().next() == b[0].chars().next()
 }
 
+/// A first name alone ("Sir Roderick", "Rachel has been honest") belongs to
+/// the one person of the article whose full name starts with it, if only one
+/// does. After most titles one word is a surname ("Mr Dean", "Cllr Grant"):
+/// only a bare word, or one after Sir or Dame, can be a first name.
+fn first_name_of(people: &[Person], toks: &[&str], title: Option<&str>) -> Option<usize> {
+    let [first] = toks else { return None };
+    if title.is_some_and(|t| !matches!(t, "Sir" | "Dame")) {
+        return None;
+    }
+    let mut hits = people.iter().filter(|p| {
+        let t = name_tokens(&p.name);
+        t.len() >= 2 && t[0] == *first
+    });
+    let hit = hits.next()?;
+    hits.next().is_none().then_some(hit.id)
+}
+
 fn role_like(s: &str) -> bool {
     let l = s.to_lowercase();
     let ws: Vec<&str> = l.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
@@ -91,7 +108,11 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
         let m = &mentions[i];
         let s = &text[m.range.clone()];
         let toks = name_tokens(s);
-        let found = out.people.iter().position(|p| compatible(&name_tokens(&p.name), &toks));
+        let found = out
+            .people
+            .iter()
+            .position(|p| compatible(&name_tokens(&p.name), &toks))
+            .or_else(|| first_name_of(&out.people, &toks, m.title.as_ref().map(|t| &text[t.clone()])));
         let pid = match found {
             Some(p) => p,
             None => {
@@ -250,5 +271,45 @@ fn org_of_role(p: &mut Person, role: &str) {
         if org.chars().next().is_some_and(|c| c.is_uppercase()) {
             p.organisation = Some(org.trim().to_string());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::normalise;
+    use crate::segment::segment;
+
+    fn person(text: &str, form: &str, nth: usize, title: Option<&str>) -> Mention {
+        let start = text.match_indices(form).nth(nth).unwrap().0;
+        let title = title.map(|t| {
+            let s = text[..start].rfind(t).unwrap();
+            s..s + t.len()
+        });
+        Mention { range: start..start + form.len(), label: EntityLabel::Person, title, score: 0.9 }
+    }
+
+    #[test]
+    fn a_lone_first_name_joins_the_one_person_who_has_it() {
+        let t = "Sir Roderick Tolley met Rachel Bell, Rachel Moss and Dean Cole. Sir Roderick said Tolley would stay. \
+                 Rachel left. Mr Dean agreed.";
+        let ms = vec![
+            person(t, "Roderick Tolley", 0, None),
+            person(t, "Rachel Bell", 0, None),
+            person(t, "Rachel Moss", 0, None),
+            person(t, "Roderick", 1, Some("Sir")),
+            person(t, "Tolley", 1, None),
+            person(t, "Rachel", 2, None),
+            person(t, "Dean Cole", 0, None),
+            person(t, "Dean", 1, Some("Mr")),
+        ];
+        let n = normalise(t);
+        let p = build(&n, &segment(&n), &ms);
+        let names: Vec<&str> = p.people.iter().map(|p| p.name.as_str()).collect();
+        // "Rachel" is ambiguous (two Rachels) and "Mr Dean" is a surname: records of their own
+        assert_eq!(names, ["Roderick Tolley", "Rachel Bell", "Rachel Moss", "Dean Cole", "Rachel", "Dean"]);
+        assert_eq!(p.mention_person[3], Some(0));
+        assert_eq!(p.mention_person[4], Some(0));
+        assert_eq!(p.people[0].title.as_deref(), Some("Sir"));
     }
 }
