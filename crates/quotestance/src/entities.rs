@@ -1,10 +1,14 @@
 //! Stage 5a: entities. The rule recogniser finds PERSON mentions (titles,
 //! known first names, capitalised names next to speech verbs, then every later
-//! surname), PARTY names, ORG names and ROLE phrases. A model recogniser
-//! (see `ner`, issue 3) plugs into the same [`Recogniser`] seam.
+//! surname) and PARTY names. The model recogniser ([`NerRecogniser`]) runs the
+//! trained NER head (`ner`) on the document's one encoder pass and combines its
+//! mentions with the rules' ([`Combine`]); both plug into the [`Recogniser`] seam.
 
+use crate::encode::Encoded;
+use crate::error::{Error, Result};
 use crate::lexicon::{self, NOT_NAMES, SPEECH_VERBS, TITLES};
 use crate::model::EntityLabel;
+use crate::ner::{EntitySpan, NerModel};
 use crate::normalise::Normalised;
 use crate::segment::Segmented;
 use crate::text::{words, Tok};
@@ -22,7 +26,13 @@ pub struct Mention {
 
 /// The seam between the pipeline and an entity recogniser.
 pub trait Recogniser: Send + Sync {
-    fn recognise(&self, n: &Normalised<'_>, seg: &Segmented) -> Vec<Mention>;
+    /// Mentions in the text, sorted by start, not overlapping. `encoded` is the
+    /// document's one encoder pass (`None` when the pipeline runs no encoder).
+    fn recognise(&self, n: &Normalised<'_>, seg: &Segmented, encoded: Option<&Encoded>) -> Result<Vec<Mention>>;
+    /// Whether [`Recogniser::recognise`] needs the encoder pass.
+    fn needs_encoder(&self) -> bool {
+        false
+    }
 }
 
 /// The rule-based recogniser.
@@ -162,7 +172,14 @@ fn strip_possessive(text: &str, r: Range<usize>) -> Range<usize> {
 }
 
 impl Recogniser for RuleRecogniser {
-    fn recognise(&self, n: &Normalised<'_>, seg: &Segmented) -> Vec<Mention> {
+    fn recognise(&self, n: &Normalised<'_>, seg: &Segmented, _encoded: Option<&Encoded>) -> Result<Vec<Mention>> {
+        Ok(self.mentions(n, seg))
+    }
+}
+
+impl RuleRecogniser {
+    /// The rule mentions of a text.
+    pub fn mentions(&self, n: &Normalised<'_>, seg: &Segmented) -> Vec<Mention> {
         let text = n.text;
         let mut out: Vec<Mention> = Vec::new();
         let mut surnames: Vec<String> = Vec::new();
@@ -321,6 +338,130 @@ impl Recogniser for RuleRecogniser {
     }
 }
 
+/// The title right before a name that starts at byte `start` ("Cllr", "Mrs.",
+/// "Chief Constable"), by the rule recogniser's list, within its paragraph.
+fn title_before(text: &str, seg: &Segmented, start: usize) -> Option<Range<usize>> {
+    let para = seg.paragraph_of(start).map(|i| seg.paragraphs[i].start).unwrap_or(0);
+    let ws = words(text, para..start);
+    let last = ws.last()?;
+    if !text[last.end..start].trim().is_empty() {
+        return None;
+    }
+    (1..=ws.len().min(2)).rev().find_map(|k| {
+        let i = ws.len() - k;
+        (title_at(&ws, i) == k).then(|| ws[i].start..last.end)
+    })
+}
+
+/// Whether a PERSON mention at `r` sits where the rule layer's conventions put
+/// a place: before a place head ("the William Knibb ward", as the rule
+/// recogniser reads it), or in the ward slot of a "(Party, Ward)" aside after a
+/// name (as the people stage reads it).
+fn in_place_slot(text: &str, r: &Range<usize>) -> bool {
+    let after = text[r.end..].strip_prefix(' ').unwrap_or("");
+    let next: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+    if !next.is_empty() && PLACE_HEADS.contains(&next.to_lowercase().as_str()) {
+        return true;
+    }
+    let line_start = text[..r.start].rfind('\n').map_or(0, |i| i + 1);
+    let Some(open) = text[line_start..r.start].rfind('(').map(|i| line_start + i) else { return false };
+    let inner = &text[open + 1..r.start];
+    let closes = text[r.end..].starts_with([')', ',']);
+    match inner.strip_suffix(", ") {
+        Some(party) => closes && !party.contains([',', ')']) && lexicon::party_of(party).is_some(),
+        None => false,
+    }
+}
+
+/// The head's mentions as the people stage takes them: each PERSON with the
+/// title before it, as the rule recogniser gives it. The rule layer's
+/// conventions hold for the head's PERSON mentions too: a party name is the
+/// party's mention ("Tory"; unless it is the surname of a full name found in
+/// the text: "Green" of "Sarah Green"), and a name in a place's slot is no
+/// person (`in_place_slot`).
+pub fn mentions_from_spans(text: &str, seg: &Segmented, spans: &[EntitySpan]) -> Vec<Mention> {
+    let surnames: Vec<&str> = spans
+        .iter()
+        .filter(|s| s.label == EntityLabel::Person)
+        .filter_map(|s| text[s.bytes()].rsplit_once(' ').map(|(_, last)| last))
+        .collect();
+    spans
+        .iter()
+        .filter(|s| s.label != EntityLabel::Person || !in_place_slot(text, &s.bytes()))
+        .map(|s| {
+            let r = s.bytes();
+            let w = &text[r.clone()];
+            let party = s.label == EntityLabel::Person && lexicon::party_of(w).is_some() && !surnames.contains(&w);
+            let label = if party { EntityLabel::Party } else { s.label };
+            let title = if label == EntityLabel::Person { title_before(text, seg, r.start) } else { None };
+            Mention { range: r, label, title, score: s.score }
+        })
+        .collect()
+}
+
+/// How the model's mentions and the rules' combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Combine {
+    /// The model's mentions alone.
+    Model,
+    /// People from the model alone; other mentions from the model, then the
+    /// rules' (parties) where the model has none.
+    #[default]
+    ModelPeople,
+    /// The model's mentions, then the rules' where the model has none.
+    ModelFirst,
+    /// The rules' mentions, then the model's where the rules have none.
+    RulesFirst,
+}
+
+/// The model recogniser: the trained NER head on the document's encoder pass,
+/// combined with the rule recogniser's mentions.
+#[derive(Debug, Clone)]
+pub struct NerRecogniser {
+    pub model: NerModel,
+    pub combine: Combine,
+}
+
+impl NerRecogniser {
+    pub fn new(model: NerModel, combine: Combine) -> NerRecogniser {
+        NerRecogniser { model, combine }
+    }
+}
+
+/// `first`, then each of `then` that overlaps none of `first`, sorted by start.
+fn overlay(mut first: Vec<Mention>, then: Vec<Mention>) -> Vec<Mention> {
+    let n = first.len();
+    for m in then {
+        if !first[..n].iter().any(|f| f.range.start < m.range.end && m.range.start < f.range.end) {
+            first.push(m);
+        }
+    }
+    first.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));
+    first.dedup_by(|b, a| b.range.start < a.range.end);
+    first
+}
+
+impl Recogniser for NerRecogniser {
+    fn recognise(&self, n: &Normalised<'_>, seg: &Segmented, encoded: Option<&Encoded>) -> Result<Vec<Mention>> {
+        let enc = encoded.ok_or_else(|| Error::Internal("the NER recogniser needs the encoder pass".into()))?;
+        let spans = self.model.try_predict(n.text, enc)?;
+        let model = mentions_from_spans(n.text, seg, &spans);
+        Ok(match self.combine {
+            Combine::Model => model,
+            Combine::ModelPeople => {
+                let rules = RuleRecogniser.mentions(n, seg).into_iter().filter(|m| m.label != EntityLabel::Person);
+                overlay(model, rules.collect())
+            }
+            Combine::ModelFirst => overlay(model, RuleRecogniser.mentions(n, seg)),
+            Combine::RulesFirst => overlay(RuleRecogniser.mentions(n, seg), model),
+        })
+    }
+
+    fn needs_encoder(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,7 +472,7 @@ mod tests {
         let n = normalise(t);
         let s = segment(&n);
         RuleRecogniser
-            .recognise(&n, &s)
+            .mentions(&n, &s)
             .into_iter()
             .filter(|m| m.label == EntityLabel::Person)
             .map(|m| t[m.range].to_string())
@@ -343,6 +484,57 @@ mod tests {
         assert_eq!(persons("The William Knibb ward and Grant Street School."), Vec::<String>::new());
         let p = persons("Councillor Andrew Grant (Con) spoke. Cllr. Jo Bell said no. Later Grant's aide and Mrs Patel met Priya Shah.");
         assert_eq!(p, vec!["Andrew Grant", "Jo Bell", "Grant", "Patel", "Priya Shah"]);
+    }
+
+    fn spans(t: &str, forms: &[(&str, EntityLabel)]) -> Vec<EntitySpan> {
+        let ix = crate::normalise::OffsetIndex::new(t);
+        // each form found after the one before
+        let mut from = 0;
+        forms
+            .iter()
+            .map(|(f, label)| {
+                let s = from + t[from..].find(f).unwrap();
+                from = s + f.len();
+                EntitySpan { span: ix.span(s..s + f.len()), label: *label, score: 0.9 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn model_mentions_get_titles_and_the_rule_conventions() {
+        let t = "Chief Constable Ann Lee met Cllr. Jo Bell (Con, Brackley East), Sarah Green and Green. \
+                 This is Tory misrule in the William Knibb ward.";
+        let n = normalise(t);
+        let seg = segment(&n);
+        let p = EntityLabel::Person;
+        let ms = mentions_from_spans(
+            t,
+            &seg,
+            &spans(
+                t,
+                &[
+                    ("Ann Lee", p),
+                    ("Jo Bell", p),
+                    ("Brackley East", p),
+                    ("Sarah Green", p),
+                    ("Green", p),
+                    ("Tory", p),
+                    ("William Knibb", p),
+                ],
+            ),
+        );
+        let got: Vec<(&str, EntityLabel, Option<&str>)> =
+            ms.iter().map(|m| (&t[m.range.clone()], m.label, m.title.clone().map(|r| &t[r]))).collect();
+        assert_eq!(
+            got,
+            [
+                ("Ann Lee", p, Some("Chief Constable")),
+                ("Jo Bell", p, Some("Cllr.")),
+                ("Sarah Green", p, None),
+                ("Green", p, None),
+                ("Tory", EntityLabel::Party, None),
+            ]
+        );
     }
 
     #[test]

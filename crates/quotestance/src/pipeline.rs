@@ -1,11 +1,12 @@
 //! The pipeline: runs the stages in order and assembles [`Annotated`].
 
 use crate::attribution::{attribute, Attribution};
-use crate::encode::Encoder;
-use crate::entities::{Mention, Recogniser, RuleRecogniser};
+use crate::encode::{Encoded, Encoder};
+use crate::entities::{Combine, Mention, NerRecogniser, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
 use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
-use crate::models::{encoder_dir, encoder_present, not_found, resolve_models_dir};
+use crate::models::{encoder_dir, encoder_present, ner_head_path, not_found, resolve_models_dir};
+use crate::ner::NerModel;
 use crate::normalise::{normalise, Normalised};
 use crate::people::People;
 use crate::quotes::{find_quotes, QuoteCandidate};
@@ -23,11 +24,12 @@ use std::path::PathBuf;
 pub struct Config {
     /// Where the models live; `None`: `$QUOTESTANCE_MODELS`, else the user cache dir.
     pub models_dir: Option<PathBuf>,
-    /// Use the transformer models: the encoder (one pass per document) and the
-    /// stance head (`assets/heads/stance.safetensors`, blended with the rule
-    /// scores as its file says). Entities stay with the rules until a NER head
-    /// is committed. When false, the rule layer alone runs and no model files
-    /// are needed.
+    /// Use the transformer models: the encoder (one pass per document), the
+    /// NER head (`assets/heads/ner.safetensors`; its mentions first, the rule
+    /// recogniser's where it has none) and the stance head
+    /// (`assets/heads/stance.safetensors`, blended with the rule scores as its
+    /// file says), all on that one pass. When false, the rule layer alone runs
+    /// and no model files are needed.
     pub use_models: bool,
     /// Worker threads for batches and for the encoder; 0 means all cores.
     pub threads: usize,
@@ -87,11 +89,25 @@ impl Pipeline {
             return Err(not_found(encoder_dir(&dir), "the encoder is not installed"));
         }
         let encoder = Encoder::load(&dir, config.threads)?;
-        // Entities stay with the rule recogniser: no NER head is committed
-        // (assets/heads/ner.safetensors is absent), so there is nothing to
-        // measure against the rules yet; the seam takes a model recogniser.
+        let ner = NerModel::load(&ner_head_path(&dir))?;
         let stance = StanceModel::load(&stance_head_path(&dir))?;
-        Ok(Pipeline { config, recogniser: Box::new(RuleRecogniser), stance: Box::new(stance), encoder: Some(encoder) })
+        Ok(Pipeline {
+            config,
+            recogniser: Box::new(NerRecogniser::new(ner, Combine::default())),
+            stance: Box::new(stance),
+            encoder: Some(encoder),
+        })
+    }
+
+    /// The same pipeline with another entity recogniser (the stage-5a seam). A
+    /// recogniser that needs the encoder pass needs a pipeline that runs the
+    /// encoder (`use_models`).
+    pub fn with_recogniser(mut self, recogniser: Box<dyn Recogniser>) -> Result<Pipeline> {
+        if recogniser.needs_encoder() && self.encoder.is_none() {
+            return Err(Error::Config("this recogniser needs the encoder: build the pipeline with use_models".into()));
+        }
+        self.recogniser = recogniser;
+        Ok(self)
     }
 
     /// The config this pipeline runs with.
@@ -118,7 +134,8 @@ impl Pipeline {
             None => None,
         };
         let dctx = DocContext { text, encoded: encoded.as_ref() };
-        let Stages { norm, seg, cands, mentions, people, speakers, callers, targets } = self.rule_stages(text);
+        let Stages { norm, seg, cands, mentions, people, speakers, callers, targets } =
+            self.stages(text, encoded.as_ref())?;
         // 7: stance and targets
         let at_issue = stance::person_at_issue(&people, &callers);
         let inputs = stance_inputs(text, &cands, &speakers, &people, &targets);
@@ -194,24 +211,32 @@ impl Pipeline {
         })
     }
 
-    /// Stages 1-6 and the article's targets, by the rules (and the recogniser).
-    fn rule_stages<'t>(&self, text: &'t str) -> Stages<'t> {
+    /// Stages 1-6 and the article's targets: the rules, and the recogniser on
+    /// the document's encoder pass (`encoded`, when the pipeline runs one).
+    fn stages<'t>(&self, text: &'t str, encoded: Option<&Encoded>) -> Result<Stages<'t>> {
         let norm = normalise(text);
         let seg = segment(&norm);
         let cands = find_quotes(&norm, &seg);
-        let mentions = self.recogniser.recognise(&norm, &seg);
+        let mentions = self.recogniser.recognise(&norm, &seg, encoded)?;
         let people = people::build(&norm, &seg, &mentions);
         let speakers = attribute(&norm, &seg, &cands, &people);
         let callers = stance::callers(text, &cands, &speakers);
         let targets = stance::article_targets(text, &cands, &speakers, &people, &callers);
-        Stages { norm, seg, cands, mentions, people, speakers, callers, targets }
+        Ok(Stages { norm, seg, cands, mentions, people, speakers, callers, targets })
     }
 
-    /// The quotes the rule stages find in `text` and what the stance step sees
-    /// of each (the inputs of [`StanceClassifier::classify`]). Training the
-    /// stance head uses this, so its inputs equal those at inference.
+    /// The quotes the stages find in `text` and what the stance step sees of
+    /// each (the inputs of [`StanceClassifier::classify`]). Training the stance
+    /// head uses this, so its inputs equal those at inference. A recogniser
+    /// that needs the encoder gets its own pass here; should that fail, the
+    /// entities of this text come from the rule recogniser.
     pub fn stance_inputs<'t>(&self, text: &'t str) -> (Vec<QuoteCandidate>, Vec<StanceInput<'t>>) {
-        let st = self.rule_stages(text);
+        let encoded = match &self.encoder {
+            Some(enc) if self.recogniser.needs_encoder() => enc.encode(&[text]).ok().and_then(|mut v| v.pop()),
+            _ => None,
+        };
+        let st = self.stages(text, encoded.as_ref()).or_else(|_| Pipeline::rules().stages(text, None));
+        let Ok(st) = st else { return (Vec::new(), Vec::new()) };
         let inputs = stance_inputs(text, &st.cands, &st.speakers, &st.people, &st.targets);
         (st.cands, inputs)
     }

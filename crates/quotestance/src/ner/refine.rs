@@ -266,11 +266,11 @@ pub fn refine(text: &str, spans: Vec<EntitySpan>) -> Vec<EntitySpan> {
         }
     }
     // 2: hyphenated names, 3: the first name before a lone surname (or after a lone first name)
-    for i in 0..ms.len() {
-        if ms[i].1 != EntityLabel::Person {
+    for m in ms.iter_mut() {
+        if m.1 != EntityLabel::Person {
             continue;
         }
-        let mut r = ms[i].0.clone();
+        let mut r = m.0.clone();
         while let Some(w) = word_after(text, r.end, "-").filter(|w| is_cap(w.text)) {
             r.end = strip_possessive(text, w.range()).end;
         }
@@ -297,7 +297,7 @@ pub fn refine(text: &str, spans: Vec<EntitySpan>) -> Vec<EntitySpan> {
                 r.end = strip_possessive(text, w.range()).end;
             }
         }
-        ms[i].0 = r;
+        m.0 = r;
     }
     // a single letter is an initial, not a mention; a name runs into no further capitalised word
     // ("Grant Moreau Restructuring", "Kilbrannan Council"): the whole run is something else
