@@ -590,6 +590,15 @@ fn warc_responses_become_documents_and_everything_else_an_error_row_or_skipped()
         &big,
     ));
     drop(big);
+    // nesting deep enough to stall a parser: refused before parsing
+    let deep = format!("<html><body>{}<p>Deep.</p>{}</body></html>", "<div>".repeat(5000), "</div>".repeat(5000));
+    plain.extend(warc_record(
+        "response",
+        "00000000-0000-0000-0000-000000000012",
+        "https://westbury.example/deep",
+        resp,
+        &html("text/html", deep.as_bytes()),
+    ));
 
     let input = tmp.0.join("in");
     std::fs::create_dir_all(input.join("gz")).unwrap();
@@ -618,9 +627,9 @@ fn warc_responses_become_documents_and_everything_else_an_error_row_or_skipped()
     let by_id = |n: &str| docs.iter().find(|d| d["id"] == id(n)).unwrap_or_else(|| panic!("no row for {n}: {docs:?}"));
     let reason = |n: &str| by_id(n)["error"].as_str().unwrap_or_else(|| panic!("no error for {n}")).to_string();
 
-    // crawl.warc (9 responses; 3 records skipped by type), gz/broken.warc.gz, gz/crawl.warc.gz (2)
-    assert_eq!(docs.len(), 9 + 1 + 2, "{docs:#?}");
-    let broken = &docs[9];
+    // crawl.warc (10 responses; 3 records skipped by type), gz/broken.warc.gz, gz/crawl.warc.gz (2)
+    assert_eq!(docs.len(), 10 + 1 + 2, "{docs:#?}");
+    let broken = &docs[10];
     assert!(broken["source_file"].as_str().unwrap().ends_with("broken.warc.gz"), "{broken}");
     assert!(broken["error"].as_str().unwrap().contains("gzip header"), "{broken}");
     assert_eq!((&broken["id"], &broken["line"]), (&Value::Null, &json!(1)));
@@ -655,6 +664,7 @@ fn warc_responses_become_documents_and_everything_else_an_error_row_or_skipped()
     assert!(reason("09").contains("HTTP status 404"), "{}", reason("09"));
     assert!(reason("10").starts_with("not UTF-8"), "{}", reason("10"));
     assert!(reason("11").contains("over the size limit"), "{}", reason("11"));
+    assert!(reason("12").starts_with("unparseable HTML: elements nested"), "{}", reason("12"));
     for n in ["20", "21"] {
         assert!(by_id(n)["quotes"].as_array().is_some_and(|q| !q.is_empty()), "{}", by_id(n));
     }
@@ -672,11 +682,11 @@ fn warc_responses_become_documents_and_everything_else_an_error_row_or_skipped()
             .iter()
             .map(|e| (e["first_line"].as_u64().unwrap(), e["last_line"].as_u64().unwrap()))
             .collect::<Vec<_>>(),
-        [(3, 7), (8, 11), (12, 12)]
+        [(3, 7), (8, 11), (12, 13)]
     );
     let res = run(&["batch", "--rules-only", "--shard-size", "4", p(&input), "-o", p(&out)]);
     assert!(
-        String::from_utf8_lossy(&res.stderr).contains("skipped 12 records"),
+        String::from_utf8_lossy(&res.stderr).contains("skipped 13 records"),
         "{}",
         String::from_utf8_lossy(&res.stderr)
     );

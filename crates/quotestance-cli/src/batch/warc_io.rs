@@ -318,17 +318,31 @@ fn meta_charset(head: &str) -> Option<String> {
     })
 }
 
+/// Deepest element nesting let through to the parser, as [`nesting_estimate`] counts it.
+const SCAN_DEPTH: usize = 4096;
+/// Deepest element nesting of the parsed page let through to the extractor. Parsing and
+/// extraction take time quadratic in the nesting (about 5 s for 5,000 nested `<div>`s), so a
+/// page nested deeper, which no real page is, is refused rather than stalling a worker.
+const MAX_DEPTH: usize = 1024;
+
 /// The article's text (paragraphs on their own lines, blank lines between them) and metadata.
 fn extract(html: &str, url: Option<&str>) -> Result<Article, String> {
-    let config = || dom_smoothie::Config { text_mode: dom_smoothie::TextMode::Formatted, ..Default::default() };
-    let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-    let mut readability = match dom_smoothie::Readability::new(html, url, Some(config())) {
-        Ok(r) => r,
-        // A URL the extractor does not take as absolute: extract without it.
-        Err(_) => {
-            dom_smoothie::Readability::new(html, None, Some(config())).map_err(|e| format!("unparseable HTML: {e}"))?
-        }
-    };
+    let estimate = nesting_estimate(html);
+    if estimate > SCAN_DEPTH {
+        return Err(format!("unparseable HTML: elements nested about {estimate} deep (limit {SCAN_DEPTH})"));
+    }
+    let doc = dom_query::Document::from(html);
+    let depth = dom_depth(&doc);
+    if depth > MAX_DEPTH {
+        return Err(format!("unparseable HTML: elements nested {depth} deep (limit {MAX_DEPTH})"));
+    }
+    let config = dom_smoothie::Config { text_mode: dom_smoothie::TextMode::Formatted, ..Default::default() };
+    // A URL the extractor does not take as absolute: extract without it.
+    let url = url
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .filter(|u| dom_smoothie::Readability::with_document(dom_query::Document::from(""), Some(u), None).is_ok());
+    let mut readability = dom_smoothie::Readability::with_document(doc, url, Some(config))
+        .map_err(|e| format!("unparseable HTML: {e}"))?;
     let article = readability.parse().map_err(|e| format!("no article text ({e})"))?;
     let text: String = article.text_content.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
     let text = text.trim();
@@ -342,6 +356,69 @@ fn extract(html: &str, url: Option<&str>) -> Result<Article, String> {
         published: some(article.published_time),
         site: some(article.site_name),
     })
+}
+
+/// The depth of the deepest node of a parsed page.
+fn dom_depth(doc: &dom_query::Document) -> usize {
+    let mut stack = vec![(doc.root(), 0usize)];
+    let mut max = 0;
+    while let Some((node, depth)) = stack.pop() {
+        max = max.max(depth);
+        stack.extend(node.children_it(false).map(|c| (c, depth + 1)));
+    }
+    max
+}
+
+/// How deep the elements of `html` nest, estimated in one pass over its tags, before parsing:
+/// start tags open, end tags close; void elements, self-closing tags, elements whose end tag
+/// may be left out (`p`, `li`, `td`, ...), comments and the insides of `script`, `style`,
+/// `textarea` and `title` do not count.
+fn nesting_estimate(html: &str) -> usize {
+    const UNCOUNTED: [&str; 36] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
+        "keygen", "html", "head", "body", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+        "tbody", "tfoot", "colgroup", "caption", "rt", "rp", "rb", "rtc",
+    ];
+    const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
+    let lower = html.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let find =
+        |from: usize, pat: &[u8]| b[from.min(b.len())..].windows(pat.len()).position(|w| w == pat).map(|k| k + from);
+    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    while let Some(k) = b[i..].iter().position(|&c| c == b'<') {
+        i += k + 1;
+        if b[i..].starts_with(b"!--") {
+            i = find(i + 3, b"-->").map_or(b.len(), |e| e + 3);
+            continue;
+        }
+        let close = b.get(i) == Some(&b'/');
+        i += close as usize;
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
+            i += 1;
+        }
+        if i == start || !b[start].is_ascii_alphabetic() {
+            continue; // not a tag
+        }
+        let name = &lower[start..i];
+        let end = b[i..].iter().position(|&c| c == b'>').map_or(b.len(), |e| i + e);
+        let self_closing = end > i && b[end - 1] == b'/';
+        i = end;
+        if !close && RAW.contains(&name) {
+            i = find(i, format!("</{name}").as_bytes()).unwrap_or(b.len());
+            continue;
+        }
+        if self_closing || UNCOUNTED.contains(&name) {
+            continue;
+        }
+        if close {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
 }
 
 #[cfg(test)]
@@ -369,5 +446,24 @@ mod tests {
         assert!(dechunk(b"zz\r\nab", 100).unwrap_err().contains("chunk size"));
         assert!(dechunk(b"9\r\nab\r\n0\r\n", 100).unwrap_err().contains("past the end"));
         assert!(dechunk(b"4\r\nWiki\r\n0\r\n", 3).unwrap_err().contains("size limit"));
+    }
+
+    #[test]
+    fn nesting() {
+        let page = "<html><head><title><b></title><script>if (a<b) {}</script></head><body><div><p>One<p>Two \
+                    <img src=x><br/><!-- <div><div> --><ul><li>a<li>b</ul></div></body></html>";
+        assert_eq!(nesting_estimate(page), 2);
+        let deep = |n: usize| format!("<div><p>{}Deep.{}</div>", "<section>".repeat(n), "</section>".repeat(n));
+        assert_eq!(nesting_estimate(&deep(3)), 4);
+        let t = std::time::Instant::now();
+        let e = extract(&deep(100_000), None).err().unwrap();
+        assert!(e.starts_with("unparseable HTML: elements nested about 100001 deep"), "{e}");
+        assert!(t.elapsed().as_secs() < 5, "refused before parsing");
+        let e = extract(&deep(1500), None).err().unwrap();
+        assert!(e.starts_with("unparseable HTML: elements nested 15"), "{e}");
+        let mut doc = dom_query::Document::from("<div><span>x</span></div>");
+        assert_eq!(dom_depth(&doc), 5); // document, html, body, div, span, text
+        doc = dom_query::Document::from("");
+        assert_eq!(dom_depth(&doc), 2); // document, html, head and body
     }
 }
