@@ -1,18 +1,48 @@
-//! `quotestance batch`: label large JSONL archives into resumable output shards.
+//! `quotestance batch`: label large archives (JSONL, Parquet, WARC) into resumable output shards.
 //!
 //! # Inputs
 //!
-//! Files or folders of JSONL records `{"id", "text", ...}` (the fields of
-//! [`Document`]); plain, gzip (`.gz`) or zstd (`.zst`). Folders are walked
-//! recursively for `*.jsonl`, `*.jsonl.gz` and `*.jsonl.zst`, in sorted path
-//! order; a file named on the command line is read whatever its name
-//! (decompressed by its extension). Blank lines are not records.
+//! Files or folders; folders are walked recursively, in sorted path order, for the names below.
+//! A file named on the command line is read whatever its name: Parquet or WARC when its name
+//! says so, else JSONL (decompressed by its extension).
+//!
+//! * JSONL (`*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`): records `{"id", "text", ...}` (the fields
+//!   of [`Document`]); blank lines are not records. A record's position is its line (1-based).
+//! * Parquet (`*.parquet`; uncompressed, snappy, zstd, gzip or lz4; not brotli): columns `id` (string or integer) and
+//!   `text` (string, or binary holding UTF-8), and `title`, `url`, `date`, `source` where present
+//!   (strings; `date` may also be a date or timestamp). Other columns are not read. A record is a
+//!   row; its position is its row number (1-based). Read a record batch at a time.
+//! * WARC (`*.warc`, `*.warc.gz`; gzip per record, as in CC-NEWS, or whole): a record is a
+//!   `response` record; `warcinfo`, `request`, `metadata`, `revisit` and other records are
+//!   skipped, since they are not articles (they are counted in the positions, not in the
+//!   records). Its HTTP header is parsed, `Transfer-Encoding: chunked` and `Content-Encoding:
+//!   gzip`/`deflate` undone, the charset decoded (Content-Type, byte-order mark, `<meta>`, else
+//!   UTF-8), and the article extracted from the HTML (Readability, `dom_smoothie`) as text with
+//!   one paragraph per non-blank line. `id` is the `WARC-Record-ID` without its angle brackets
+//!   (unique per capture, where a URL may be captured twice); `url` the `WARC-Target-URI`;
+//!   `date` the page's published time when its metadata gives one, else the `WARC-Date`;
+//!   `title` and `source` (the site name) from the page. A record's position is its number in
+//!   the file (1-based, counting every WARC record).
 //!
 //! Records are read lazily by one reader thread and handed over in chunks of
 //! at most [`CHUNK`] records (and [`CHUNK_BYTES`] bytes) through a channel
 //! of [`IN_FLIGHT`] chunks, so memory stays bounded whatever the archive
-//! size; each chunk is parsed and labelled on `--threads` workers and written
-//! in input order.
+//! size; each chunk is parsed (JSON, HTTP and HTML), labelled on `--threads`
+//! workers and written in input order.
+//!
+//! # Every record yields a row
+//!
+//! A record that cannot be labelled yields an error row in its place, with its reason: invalid
+//! JSON, not an object, missing or non-string `text`, null `text` or `id` (Parquet), not UTF-8,
+//! empty text, a record over the size limit (4 x the pipeline's `max_bytes` + 64 KiB: a JSONL
+//! line, a WARC record, a decompressed body), a text over `max_bytes`, an unusable Parquet
+//! schema (every row), a file that is not Parquet (one row), a response that is not HTTP, not
+//! 2xx, not HTML, has a bad gzip/deflate/chunked body, an unknown charset, bytes invalid in it
+//! or elements nested over 1,024 deep (`unparseable HTML`; parsing time grows with the square
+//! of the nesting, so such a page would stall a worker), HTML without article text (`no article
+//! text`), a read error (a JSONL or WARC file ends with one error row there, since what follows
+//! cannot be framed; a Parquet file gives an error row for each remaining row), or a pipeline
+//! failure.
 //!
 //! # Outputs (in OUTDIR)
 //!
@@ -20,39 +50,61 @@
 //! shards are numbered from 0 in input order, so a shard's number depends only
 //! on the inputs and the shard size.
 //!
+//! With `--format jsonl` (the default):
+//!
 //! * `documents-NNNNN.jsonl`: one line per input record, in input order: the
 //!   [`quotestance::Annotated`] record, or an error row
 //!   `{"id", "source_file", "line", "error"}` (`id` is null when it cannot be
-//!   read; `line` is the 1-based line number in the decompressed input).
-//!   Reasons: invalid JSON, not an object, missing or non-string `text`, not
-//!   UTF-8, empty text, a line over the size limit (4 x the pipeline's
-//!   `max_bytes` + 64 KiB), a text over `max_bytes`, or a pipeline failure.
+//!   read; `line` is the record's position, see Inputs).
 //! * `quotes-NNNNN.jsonl`: one row per quote of the shard's documents (see
 //!   [`QuoteRow`]): `doc_id`, `quote` (index in the document's `quotes`),
 //!   `start`, `end` (code points), `kind`, `text`, `speaker` (name or null),
 //!   `speaker_person` (index into the document's `people` or null), `stance`,
 //!   `stance_score`, `score_call_to_resign`, `score_defence`,
 //!   `score_rebuttal`, `score_other`, `target` (name or null).
+//!
+//! With `--format parquet` (zstd-compressed, row groups of at most 64 MiB):
+//!
+//! * `documents-NNNNN.parquet`: one row per input record, in input order: `id` (string, null
+//!   when unknown), `source_file` (string), `line` (int64, the position), `error` (string, null
+//!   for a labelled document), `title`, `url`, `date`, `source` (strings), `chars`, `n_quotes`,
+//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string: the
+//!   `Annotated` record as JSON, exactly the JSONL documents line; null for an error row).
+//! * `quotes-NNNNN.parquet`: the quote rows, the same columns as the JSONL quotes rows, typed as
+//!   Python's `quotestance.quotes_schema()` (the Ray and Spark adapters' batches): strings;
+//!   `quote`, `start`, `end`, `speaker_person` int64; the scores float32; all nullable.
+//!
+//! Both formats:
+//!
 //! * `manifest.jsonl`: append-only, one line per finished shard (see
 //!   [`ManifestEntry`]): its number, input file, the record range
-//!   `[first_record, end_record)` and line range it covers, and its counts.
+//!   `[first_record, end_record)` and positions it covers, its counts and the output format.
+//! * `.lock`: the lock file (see below); it stays, holding the pid of the last run.
 //!
 //! # Crash safety and resuming
 //!
-//! A shard is written to `*.jsonl.tmp`, fsync'd, renamed into place, and only
+//! A shard is written to `*.tmp` files, fsync'd, renamed into place, and only
 //! then recorded in the manifest (one line, fsync'd). Re-running the same
 //! command skips the shards the manifest lists (reading past their records
-//! without labelling them), discards leftover `*.tmp` files and a torn last
-//! manifest line, and redoes everything else; a shard renamed but not yet
+//! without labelling them, and checking that they are the same records),
+//! discards leftover `*.tmp` files and a torn last manifest line, and redoes
+//! everything else; a shard renamed but not yet
 //! recorded is simply rewritten under the same name. So every record ends up
-//! exactly once in the outputs. Resuming with other inputs or another shard
-//! size is refused. Two runs must not share an OUTDIR at the same time.
+//! exactly once in the outputs. Resuming with other inputs, another shard
+//! size or another format is refused.
+//!
+//! # One run per OUTDIR
+//!
+//! A run holds an OS lock (`flock` on Unix, `LockFileEx` on Windows, through
+//! `File::try_lock`) on `OUTDIR/.lock` from start to end; a second run into the same
+//! OUTDIR fails at once (exit 2) saying so, and writes nothing. The OS drops the lock
+//! when the process ends, however it ends, so a killed run never leaves a stale lock.
 //!
 //! # Exit status
 //!
 //! 0 when the run completes, even if some records became error rows (the
 //! summary gives their count); with `--strict`, 1 when there were any. 2 for
-//! a fatal error (unreadable input, unwritable OUTDIR, mismatched manifest).
+//! a fatal error (unreadable input file, unwritable OUTDIR, mismatched manifest, OUTDIR locked).
 
 mod parquet_io;
 mod warc_io;
@@ -712,21 +764,22 @@ fn error_row(id: Value, source_file: &str, line: u64, error: String, format: For
 
 /// A labelled document's rows: the `Annotated` record and its quote rows.
 fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
-    let quotes = a.quotes.len() as u64;
+    let (quotes, id) = (a.quotes.len() as u64, a.id.clone());
     let rendered = match format {
         Format::Jsonl => serialise(&a).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
-        Format::Parquet => serde_json::to_string(&a).map(|record| {
-            Rows::Parquet(Box::new(parquet_io::DocRow {
-                id: Some(a.id.clone()),
+        Format::Parquet => match serde_json::to_string(&a) {
+            Ok(record) => Ok(Rows::Parquet(Box::new(parquet_io::DocRow {
+                id: Some(id.clone()),
                 error: None,
                 record: Some(record),
-                annotated: Some(a.clone()),
-            }))
-        }),
+                annotated: Some(a),
+            }))),
+            Err(e) => Err(e),
+        },
     };
     match rendered {
         Ok(rows) => Done { quotes, error: false, rows },
-        Err(e) => error_row(Value::String(a.id), file, line, format!("cannot serialise: {e}"), format),
+        Err(e) => error_row(Value::String(id), file, line, format!("cannot serialise: {e}"), format),
     }
 }
 
