@@ -178,3 +178,42 @@ fn stances_targets_and_resignation_calls() {
     assert_eq!(calls, vec![("Labour", "Ian Lind"), ("Sara Khan", "Ian Lind")]);
     assert_eq!(a.resignation_calls[0].evidence, vec![0]);
 }
+
+#[test]
+fn sieve_bare_name_in_apposition_with_a_role_and_source_phrase_cores() {
+    // a name no lexicon knows, bound by ", leader of ..." (no title, no article)
+    let (_, _, sp) =
+        one("Orla Vantreight, leader of the Opposition, said: \u{201c}The minister misled the house.\u{201d}");
+    assert_eq!(sp, "Orla Vantreight");
+    // a trailing "which ..." clause and a leading adverbial are not part of the speaker
+    let (_, _, sp) =
+        one("The Pellham Tenants\u{2019} Association, which represents 900 households, said the rise was unjustified.");
+    assert_eq!(sp, "The Pellham Tenants\u{2019} Association");
+    let (_, _, sp) = one("In a joint letter on Friday, nine parish councils said the consultation had been a sham.");
+    assert_eq!(sp, "nine parish councils");
+}
+
+#[test]
+fn calls_that_never_say_resign() {
+    for q in [
+        "Her position is now untenable.",
+        "It is time for a change at the top, and it is time for him to go.",
+        "He should be shown the door.",
+        "The trust needs new leadership, and it needs it now.",
+        "If he had any decency he would do the honourable thing and go.",
+        "She cannot stay in post after this.",
+    ] {
+        let t =
+            format!("Cllr Dana Price criticised the chief executive, Tom Hale.\n\u{201c}{q}\u{201d} said Cllr Price.");
+        let a = run(&t);
+        assert_eq!(a.quotes.len(), 1, "{q}: {:?}", a.quotes);
+        assert_eq!(a.quotes[0].stance, Stance::CallToResign, "{q}");
+    }
+    // not calls: denied, or criticism only
+    for q in ["I am not calling for her to resign, but the position is difficult.", "The report makes grim reading."] {
+        let t =
+            format!("Cllr Dana Price criticised the chief executive, Tom Hale.\n\u{201c}{q}\u{201d} said Cllr Price.");
+        let a = run(&t);
+        assert_ne!(a.quotes[0].stance, Stance::CallToResign, "{q}");
+    }
+}

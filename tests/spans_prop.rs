@@ -249,7 +249,7 @@ fn five_megabytes_with_few_newlines() {
     while text.len() < 5 * 1024 * 1024 {
         text.push_str(sentence);
         i += 1;
-        if i % 5000 == 0 {
+        if i.is_multiple_of(5000) {
             text.push('\n');
         }
     }

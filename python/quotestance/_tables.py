@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 COLUMNS = ["doc_id", "start", "end", "kind", "text", "speaker", "stance", "stance_score", "target", "scores"]
 
 # The quotes rows of the CLI (`quotestance batch`, quotes-NNNNN.jsonl; QuoteRow in
-# crates/quotestance-cli/src/batch.rs): same names, order and value types.
+# crates/quotestance-cli/src/batch.rs): same names, order and value types. The CLI's
+# quotes-NNNNN.parquet shards have exactly this schema (crates/quotestance-cli/tests/batch.rs
+# reads these two constants to check it).
 # Integers are int64, the scores float32 (they are f32 in Rust).
 QUOTE_COLUMNS = [
     "doc_id", "quote", "start", "end", "kind", "text", "speaker", "speaker_person", "stance", "stance_score",

@@ -136,6 +136,23 @@ def test_cli_rows_equal_quotes_table(cli_rows: List[Dict[str, Any]], expected: L
     assert cli_rows == expected
 
 
+def test_cli_parquet_quotes_are_the_quotes_table(archive: pathlib.Path, expected: List[Dict[str, Any]],
+                                                 tmp_path: pathlib.Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    r = subprocess.run([str(_cli()), "batch", str(archive), "-o", str(tmp_path), "--rules-only", "--threads", "2",
+                        "--shard-size", "8", "--format", "parquet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    files = sorted(tmp_path.glob("quotes-*.parquet"))
+    assert len(files) == 4  # 30 records, 8 per shard
+    assert all(pq.read_schema(f) == quotestance.quotes_schema() for f in files)  # names, order, types, nullability
+    table = pa.concat_tables([pq.read_table(f) for f in files])
+    assert table.schema == quotestance.quotes_schema()
+    assert _sorted(table) == expected
+    docs = pa.concat_tables([pq.read_table(f) for f in sorted(tmp_path.glob("documents-*.parquet"))])
+    assert docs.num_rows == 30 and docs.column("error").null_count == 30
+    assert sum(docs.column("n_quotes").to_pylist()) == table.num_rows
+
+
 # --- Ray -------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,48 @@
-//! `quotestance batch`: label large JSONL archives into resumable output shards.
+//! `quotestance batch`: label large archives (JSONL, Parquet, WARC) into resumable output shards.
 //!
 //! # Inputs
 //!
-//! Files or folders of JSONL records `{"id", "text", ...}` (the fields of
-//! [`Document`]); plain, gzip (`.gz`) or zstd (`.zst`). Folders are walked
-//! recursively for `*.jsonl`, `*.jsonl.gz` and `*.jsonl.zst`, in sorted path
-//! order; a file named on the command line is read whatever its name
-//! (decompressed by its extension). Blank lines are not records.
+//! Files or folders; folders are walked recursively, in sorted path order, for the names below.
+//! A file named on the command line is read whatever its name: Parquet or WARC when its name
+//! says so, else JSONL (decompressed by its extension).
+//!
+//! * JSONL (`*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`): records `{"id", "text", ...}` (the fields
+//!   of [`Document`]); blank lines are not records. A record's position is its line (1-based).
+//! * Parquet (`*.parquet`; uncompressed, snappy, zstd, gzip or lz4; not brotli): columns `id` (string or integer) and
+//!   `text` (string, or binary holding UTF-8), and `title`, `url`, `date`, `source` where present
+//!   (strings; `date` may also be a date or timestamp). Other columns are not read. A record is a
+//!   row; its position is its row number (1-based). Read a record batch at a time.
+//! * WARC (`*.warc`, `*.warc.gz`; gzip per record, as in CC-NEWS, or whole): a record is a
+//!   `response` record; `warcinfo`, `request`, `metadata`, `revisit` and other records are
+//!   skipped, since they are not articles (they are counted in the positions, not in the
+//!   records). Its HTTP header is parsed, `Transfer-Encoding: chunked` and `Content-Encoding:
+//!   gzip`/`deflate` undone, the charset decoded (Content-Type, byte-order mark, `<meta>`, else
+//!   UTF-8), and the article extracted from the HTML (Readability, `dom_smoothie`) as text with
+//!   one paragraph per non-blank line. `id` is the `WARC-Record-ID` without its angle brackets
+//!   (unique per capture, where a URL may be captured twice); `url` the `WARC-Target-URI`;
+//!   `date` the page's published time when its metadata gives one, else the `WARC-Date`;
+//!   `title` and `source` (the site name) from the page. A record's position is its number in
+//!   the file (1-based, counting every WARC record).
 //!
 //! Records are read lazily by one reader thread and handed over in chunks of
 //! at most [`CHUNK`] records (and [`CHUNK_BYTES`] bytes) through a channel
 //! of [`IN_FLIGHT`] chunks, so memory stays bounded whatever the archive
-//! size; each chunk is parsed and labelled on `--threads` workers and written
-//! in input order.
+//! size; each chunk is parsed (JSON, HTTP and HTML), labelled on `--threads`
+//! workers and written in input order.
+//!
+//! # Every record yields a row
+//!
+//! A record that cannot be labelled yields an error row in its place, with its reason: invalid
+//! JSON, not an object, missing or non-string `text`, null `text` or `id` (Parquet), not UTF-8,
+//! empty text, a record over the size limit (4 x the pipeline's `max_bytes` + 64 KiB: a JSONL
+//! line, a WARC record, a decompressed body), a text over `max_bytes`, an unusable Parquet
+//! schema (every row), a file that is not Parquet (one row), a response that is not HTTP, not
+//! 2xx, not HTML, has a bad gzip/deflate/chunked body, an unknown charset, bytes invalid in it
+//! or elements nested over 1,024 deep (`unparseable HTML`; parsing time grows with the square
+//! of the nesting, so such a page would stall a worker), HTML without article text (`no article
+//! text`), a read error (a JSONL or WARC file ends with one error row there, since what follows
+//! cannot be framed; a Parquet file gives an error row for each remaining row), or a pipeline
+//! failure.
 //!
 //! # Outputs (in OUTDIR)
 //!
@@ -20,49 +50,75 @@
 //! shards are numbered from 0 in input order, so a shard's number depends only
 //! on the inputs and the shard size.
 //!
+//! With `--format jsonl` (the default):
+//!
 //! * `documents-NNNNN.jsonl`: one line per input record, in input order: the
 //!   [`quotestance::Annotated`] record, or an error row
 //!   `{"id", "source_file", "line", "error"}` (`id` is null when it cannot be
-//!   read; `line` is the 1-based line number in the decompressed input).
-//!   Reasons: invalid JSON, not an object, missing or non-string `text`, not
-//!   UTF-8, empty text, a line over the size limit (4 x the pipeline's
-//!   `max_bytes` + 64 KiB), a text over `max_bytes`, or a pipeline failure.
+//!   read; `line` is the record's position, see Inputs).
 //! * `quotes-NNNNN.jsonl`: one row per quote of the shard's documents (see
 //!   [`QuoteRow`]): `doc_id`, `quote` (index in the document's `quotes`),
 //!   `start`, `end` (code points), `kind`, `text`, `speaker` (name or null),
 //!   `speaker_person` (index into the document's `people` or null), `stance`,
 //!   `stance_score`, `score_call_to_resign`, `score_defence`,
 //!   `score_rebuttal`, `score_other`, `target` (name or null).
+//!
+//! With `--format parquet` (zstd-compressed, row groups of at most 64 MiB):
+//!
+//! * `documents-NNNNN.parquet`: one row per input record, in input order: `id` (string, null
+//!   when unknown), `source_file` (string), `line` (int64, the position), `error` (string, null
+//!   for a labelled document), `title`, `url`, `date`, `source` (strings), `chars`, `n_quotes`,
+//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string: the
+//!   `Annotated` record as JSON, exactly the JSONL documents line; null for an error row).
+//! * `quotes-NNNNN.parquet`: the quote rows, the same columns as the JSONL quotes rows, typed as
+//!   Python's `quotestance.quotes_schema()` (the Ray and Spark adapters' batches): strings;
+//!   `quote`, `start`, `end`, `speaker_person` int64; the scores float32; all nullable.
+//!
+//! Both formats:
+//!
 //! * `manifest.jsonl`: append-only, one line per finished shard (see
 //!   [`ManifestEntry`]): its number, input file, the record range
-//!   `[first_record, end_record)` and line range it covers, and its counts.
+//!   `[first_record, end_record)` and positions it covers, its counts and the output format.
+//! * `.lock`: the lock file (see below); it stays, holding the pid of the last run.
 //!
 //! # Crash safety and resuming
 //!
-//! A shard is written to `*.jsonl.tmp`, fsync'd, renamed into place, and only
+//! A shard is written to `*.tmp` files, fsync'd, renamed into place, and only
 //! then recorded in the manifest (one line, fsync'd). Re-running the same
 //! command skips the shards the manifest lists (reading past their records
-//! without labelling them), discards leftover `*.tmp` files and a torn last
-//! manifest line, and redoes everything else; a shard renamed but not yet
+//! without labelling them, and checking that they are the same records),
+//! discards leftover `*.tmp` files and a torn last manifest line, and redoes
+//! everything else; a shard renamed but not yet
 //! recorded is simply rewritten under the same name. So every record ends up
-//! exactly once in the outputs. Resuming with other inputs or another shard
-//! size is refused. Two runs must not share an OUTDIR at the same time.
+//! exactly once in the outputs. Resuming with other inputs, another shard
+//! size or another format is refused.
+//!
+//! # One run per OUTDIR
+//!
+//! A run holds an OS lock (`flock` on Unix, `LockFileEx` on Windows, through
+//! `File::try_lock`) on `OUTDIR/.lock` from start to end; a second run into the same
+//! OUTDIR fails at once (exit 2) saying so, and writes nothing. The OS drops the lock
+//! when the process ends, however it ends, so a killed run never leaves a stale lock.
 //!
 //! # Exit status
 //!
 //! 0 when the run completes, even if some records became error rows (the
 //! summary gives their count); with `--strict`, 1 when there were any. 2 for
-//! a fatal error (unreadable input, unwritable OUTDIR, mismatched manifest).
+//! a fatal error (unreadable input file, unwritable OUTDIR, mismatched manifest, OUTDIR locked).
+
+mod parquet_io;
+mod warc_io;
 
 use crate::common::{par_map, PipelineArgs};
 use crate::label::{annotate, is_jsonl, open_jsonl, parse_line, raw_lines};
 use anyhow::{bail, Context};
-use quotestance::{Annotated, Pipeline};
+use quotestance::{Annotated, Document, Pipeline};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,16 +132,33 @@ const CHUNK_BYTES: usize = 32 * 1024 * 1024;
 /// Chunks read ahead of the workers.
 const IN_FLIGHT: usize = 2;
 const MANIFEST: &str = "manifest.jsonl";
+/// The lock file that keeps a second run out of OUTDIR.
+const LOCK: &str = ".lock";
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// JSON Lines shards.
+    #[default]
     Jsonl,
+    /// Parquet shards (zstd-compressed; the same rows as the JSONL shards).
+    Parquet,
+}
+
+impl Format {
+    /// The shard files' extension.
+    fn ext(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or folders of them (walked recursively).
+    /// Input files or folders (walked recursively): JSONL (.jsonl, .jsonl.gz, .jsonl.zst),
+    /// Parquet (.parquet) or WARC (.warc, .warc.gz).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output folder (shards and manifest.jsonl); re-running into it resumes.
@@ -110,10 +183,12 @@ pub struct ManifestEntry {
     pub shard: u64,
     /// The input file, as found from the command line.
     pub input: String,
-    /// Records `[first_record, end_record)` of the input (0-based, blank lines not counted).
+    /// Records `[first_record, end_record)` of the input (0-based, counting only the records that
+    /// yield a row: blank JSONL lines and skipped WARC records are not counted).
     pub first_record: u64,
     pub end_record: u64,
-    /// 1-based lines of the first and last record.
+    /// Positions (1-based) of the first and last record in the input: the line of a JSONL file,
+    /// the row of a Parquet file, the record of a WARC file (counting every WARC record).
     pub first_line: u64,
     pub last_line: u64,
     pub documents: u64,
@@ -122,9 +197,13 @@ pub struct ManifestEntry {
     pub documents_file: String,
     pub quotes_file: String,
     pub shard_size: u64,
+    /// The output format of the shard (manifests written before Parquet output have none: JSONL).
+    #[serde(default)]
+    pub format: Format,
 }
 
-/// One row of a `quotes-NNNNN.jsonl` shard.
+/// One row of a `quotes-NNNNN` shard (the same columns, in this order, in JSONL and Parquet, and
+/// in Python's `quotestance.quotes_schema()`).
 #[derive(Serialize, Debug)]
 pub struct QuoteRow<'a> {
     pub doc_id: &'a str,
@@ -144,8 +223,79 @@ pub struct QuoteRow<'a> {
     pub target: Option<&'a str>,
 }
 
-/// A raw record: its 1-based line and its bytes (or why they could not be read).
-type Raw = (usize, Result<Vec<u8>, (Value, String)>);
+/// The quote rows of one labelled document.
+fn quote_rows(a: &Annotated) -> impl Iterator<Item = QuoteRow<'_>> {
+    a.quotes.iter().enumerate().map(|(i, q)| QuoteRow {
+        doc_id: &a.id,
+        quote: i,
+        start: q.span.start,
+        end: q.span.end,
+        kind: q.kind,
+        text: &q.text,
+        speaker: q.speaker.as_ref().map(|s| s.name.as_str()),
+        speaker_person: q.speaker.as_ref().and_then(|s| s.person),
+        stance: q.stance,
+        stance_score: q.stance_score,
+        score_call_to_resign: q.scores.call_to_resign,
+        score_defence: q.scores.defence,
+        score_rebuttal: q.scores.rebuttal,
+        score_other: q.scores.other,
+        target: q.target.as_ref().map(|t| t.name.as_str()),
+    })
+}
+
+/// The kinds of input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Jsonl,
+    Parquet,
+    Warc { gzip: bool },
+}
+
+/// The kind of a file, by its name; `None` for a file a folder walk does not pick.
+fn kind_of(path: &Path) -> Option<Kind> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name.ends_with(".parquet") {
+        Some(Kind::Parquet)
+    } else if name.ends_with(".warc") {
+        Some(Kind::Warc { gzip: false })
+    } else if name.ends_with(".warc.gz") {
+        Some(Kind::Warc { gzip: true })
+    } else if is_jsonl(path) {
+        Some(Kind::Jsonl)
+    } else {
+        None
+    }
+}
+
+/// One input record: its 1-based position in its file (see [`ManifestEntry::first_line`]) and
+/// its payload, or its id (null when unknown) and why it cannot be read.
+struct Raw {
+    pos: u64,
+    item: Result<Payload, (Value, String)>,
+}
+
+/// What a record holds before a worker turns it into a [`Document`].
+enum Payload {
+    /// A JSONL line (parsed on a worker).
+    Json(Vec<u8>),
+    /// A Parquet row (read into a document by the reader).
+    Doc(Document),
+    /// A WARC response record (HTTP parsing and article extraction run on a worker).
+    Http(warc_io::Response),
+}
+
+impl Raw {
+    /// Bytes held, for the chunk limit.
+    fn size(&self) -> usize {
+        match &self.item {
+            Ok(Payload::Json(b)) => b.len(),
+            Ok(Payload::Doc(d)) => d.text.len() + d.id.len(),
+            Ok(Payload::Http(r)) => r.block.len(),
+            Err((_, e)) => e.len(),
+        }
+    }
+}
 
 /// What the reader thread sends.
 enum Msg {
@@ -155,60 +305,67 @@ enum Msg {
     Skipped { records: u64 },
 }
 
-/// The result of one record, serialised by a worker.
+/// The result of one record, rendered for the output format by a worker.
 struct Done {
-    doc_line: String,
-    quote_lines: String,
     quotes: u64,
     error: bool,
+    rows: Rows,
+}
+
+enum Rows {
+    Jsonl { doc_line: String, quote_lines: String },
+    Parquet(Box<parquet_io::DocRow>),
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let nlp = args.pipeline.pipeline()?;
-    let workers = args.pipeline.workers();
-    let max_line = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
-    let files = input_files(&args.inputs)?;
     let out = &args.out_dir;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let _lock = lock_out_dir(out)?;
+    let nlp = args.pipeline.pipeline()?;
+    let workers = args.pipeline.workers();
+    let max_record = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
+    let files = input_files(&args.inputs)?;
     remove_temp_files(out)?;
-    let done = load_manifest(out, args.shard_size)?;
+    let done = load_manifest(out, args.shard_size, args.format)?;
     let mut manifest = OpenOptions::new()
         .create(true)
         .append(true)
         .open(out.join(MANIFEST))
         .with_context(|| format!("cannot open {}", out.join(MANIFEST).display()))?;
 
-    let total_bytes: u64 = files.iter().map(|f| f.metadata().map_or(0, |m| m.len())).sum();
+    let total_bytes: u64 = files.iter().map(|(f, _)| f.metadata().map_or(0, |m| m.len())).sum();
     let bytes_read = Arc::new(AtomicU64::new(0));
     let mut progress = Progress::new(total_bytes, bytes_read.clone());
     let mut stats = Stats::default();
 
     let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Msg>>(IN_FLIGHT);
-    let shard_size = args.shard_size;
+    let (shard_size, format) = (args.shard_size, args.format);
     let reader_done = done.clone();
     std::thread::scope(|s| -> anyhow::Result<()> {
         let reader = s.spawn(move || {
-            if let Err(e) = read_all(&files, shard_size, max_line, &reader_done, &bytes_read, &tx) {
+            let mut sharder = Sharder::new(shard_size, &reader_done, &tx);
+            if let Err(e) = read_all(&files, max_record, &bytes_read, &mut sharder) {
                 let _ = tx.send(Err(e));
             }
         });
-        let mut shard: Option<ShardWriter> = None;
+        let mut shard: Option<Shard> = None;
         for msg in rx {
             match msg? {
                 Msg::Skipped { records } => stats.skipped += records,
                 Msg::Chunk { shard: n, file, first_record, records, last } => {
                     let w = match &mut shard {
                         Some(w) => w,
-                        None => shard.insert(ShardWriter::create(out, n, &file, first_record, shard_size)?),
+                        None => shard.insert(Shard::create(out, n, &file, first_record, shard_size, format)?),
                     };
-                    let results = par_map(&records, workers, |raw| label(&nlp, &file, raw));
+                    let results = par_map(&records, workers, |raw| label(&nlp, &file, raw, format));
                     for (raw, d) in records.iter().zip(&results) {
-                        w.write(raw.0 as u64, d)?;
+                        w.write(raw.pos, d)?;
                         stats.read += 1;
                         stats.errors += d.error as u64;
                         stats.quotes += d.quotes;
                     }
+                    w.end_chunk()?;
                     if last {
                         let entry = shard.take().expect("an open shard").finish(out)?;
                         append_manifest(&mut manifest, &entry)?;
@@ -251,15 +408,52 @@ struct Stats {
     skipped: u64,
 }
 
-/// The input files, in order: each argument in turn, folders walked recursively and sorted.
-fn input_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// Takes the OS lock on `OUTDIR/.lock` for the whole run (released when the file is dropped or
+/// the process ends, also by a kill); fails at once when another run holds it.
+fn lock_out_dir(out: &Path) -> anyhow::Result<File> {
+    let path = out.join(LOCK);
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = f.read_to_string(&mut holder);
+            let holder = match holder.trim() {
+                "" => String::new(),
+                h => format!(" ({h})"),
+            };
+            bail!(
+                "{} is locked by another `quotestance batch` run{holder}: two runs cannot share an OUTDIR; \
+                 wait for that run to end or use another OUTDIR (lock file {})",
+                out.display(),
+                path.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    f.set_len(0).and_then(|_| f.rewind()).context("cannot write the lock file")?;
+    writeln!(f, "pid {}", std::process::id()).context("cannot write the lock file")?;
+    Ok(f)
+}
+
+/// The input files and their kinds, in order: each argument in turn, folders walked recursively
+/// and sorted. A file named on the command line is JSONL unless its name says Parquet or WARC.
+fn input_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, Kind)>> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, Kind)>) -> anyhow::Result<()> {
         for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
             let p = entry?.path();
             if p.is_dir() {
                 walk(&p, out)?;
-            } else if is_jsonl(&p) {
-                out.push(p);
+            } else if let Some(kind) = kind_of(&p) {
+                out.push((p, kind));
             }
         }
         Ok(())
@@ -269,10 +463,10 @@ fn input_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         if input.is_dir() {
             let mut found = Vec::new();
             walk(input, &mut found)?;
-            found.sort();
+            found.sort_by(|a, b| a.0.cmp(&b.0));
             files.extend(found);
         } else if input.is_file() {
-            files.push(input.clone());
+            files.push((input.clone(), kind_of(input).unwrap_or(Kind::Jsonl)));
         } else {
             bail!("input {} does not exist", input.display());
         }
@@ -291,7 +485,7 @@ fn remove_temp_files(out: &Path) -> anyhow::Result<()> {
 }
 
 /// The finished shards of an earlier run; drops a torn last line.
-fn load_manifest(out: &Path, shard_size: u64) -> anyhow::Result<BTreeMap<u64, ManifestEntry>> {
+fn load_manifest(out: &Path, shard_size: u64, format: Format) -> anyhow::Result<BTreeMap<u64, ManifestEntry>> {
     let path = out.join(MANIFEST);
     let text = match std::fs::read(&path) {
         Ok(t) => t,
@@ -317,6 +511,14 @@ fn load_manifest(out: &Path, shard_size: u64) -> anyhow::Result<BTreeMap<u64, Ma
                 "{} was made with --shard-size {}, not {shard_size}; resume with the same options or use a new OUTDIR",
                 out.display(),
                 e.shard_size
+            );
+        }
+        if e.format != format {
+            bail!(
+                "{} was made with --format {}, not {}; resume with the same options or use a new OUTDIR",
+                out.display(),
+                e.format.ext(),
+                format.ext()
             );
         }
         done.insert(e.shard, e);
@@ -346,102 +548,189 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The reader thread: splits every input file into shards and chunks.
+/// The reader thread: reads every input file, record by record, into the sharder.
 fn read_all(
-    files: &[PathBuf],
-    shard_size: u64,
-    max_line: usize,
-    done: &BTreeMap<u64, ManifestEntry>,
+    files: &[(PathBuf, Kind)],
+    max_record: usize,
     bytes_read: &Arc<AtomicU64>,
-    tx: &mpsc::SyncSender<anyhow::Result<Msg>>,
+    sharder: &mut Sharder,
 ) -> anyhow::Result<()> {
-    let mut next_shard = 0u64;
-    let mut seen = 0usize;
-    for path in files {
-        let name: Arc<str> = path.display().to_string().into();
-        let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let reader = open_jsonl(path, Counting { inner: f, n: bytes_read.clone() })
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        let mut lines = raw_lines(reader, max_line).peekable();
-        let mut record = 0u64;
-        while lines.peek().is_some() {
-            let shard = next_shard;
-            next_shard += 1;
-            let first_record = record;
-            if let Some(e) = done.get(&shard) {
-                // Finished earlier: read past its records, checking that they are the same.
-                seen += 1;
-                let (mut first_line, mut last_line) = (0, 0);
-                for (line, _) in lines.by_ref().take(shard_size as usize) {
-                    if record == first_record {
-                        first_line = line as u64;
-                    }
-                    last_line = line as u64;
-                    record += 1;
-                }
-                if (&*e.input, e.first_record, e.end_record, e.first_line, e.last_line)
-                    != (&*name, first_record, record, first_line, last_line)
-                {
-                    bail!(
-                        "the inputs differ from the run that wrote the manifest (shard {shard}: {e:?}, \
-                         now {name} records {first_record}..{record}); use the same inputs or a new OUTDIR"
-                    );
-                }
-                if tx.send(Ok(Msg::Skipped { records: record - first_record })).is_err() {
-                    return Ok(());
-                }
-                continue;
-            }
-            let end = first_record + shard_size;
-            let mut chunk_first = record;
-            let mut chunk = Vec::new();
-            let mut chunk_bytes = 0usize;
-            while record < end {
-                let Some(raw) = lines.next() else { break };
-                chunk_bytes += raw.1.as_ref().map_or(0, |b| b.len());
-                chunk.push(raw);
-                record += 1;
-                let full = chunk.len() == CHUNK || chunk_bytes >= CHUNK_BYTES;
-                if full && record < end && lines.peek().is_some() {
-                    let records = std::mem::take(&mut chunk);
-                    let msg = Msg::Chunk { shard, file: name.clone(), first_record: chunk_first, records, last: false };
-                    if tx.send(Ok(msg)).is_err() {
-                        return Ok(());
-                    }
-                    chunk_first = record;
-                    chunk_bytes = 0;
+    for (path, kind) in files {
+        sharder.start_file(path.display().to_string().into());
+        let mut push = |raw: Raw| sharder.push(raw);
+        match kind {
+            Kind::Jsonl => {
+                let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                let reader = open_jsonl(path, Counting { inner: f, n: bytes_read.clone() })
+                    .with_context(|| format!("cannot open {}", path.display()))?;
+                for (line, item) in raw_lines(reader, max_record) {
+                    push(Raw { pos: line as u64, item: item.map(Payload::Json) })?;
                 }
             }
-            let msg = Msg::Chunk { shard, file: name.clone(), first_record: chunk_first, records: chunk, last: true };
-            if tx.send(Ok(msg)).is_err() {
-                return Ok(());
+            Kind::Parquet => parquet_io::read(path, CHUNK, bytes_read, &mut push)?,
+            Kind::Warc { gzip } => {
+                let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                warc_io::read(Counting { inner: f, n: bytes_read.clone() }, *gzip, max_record, &mut push)?;
             }
         }
+        sharder.end_file()?;
     }
-    if seen < done.len() {
-        bail!(
-            "the manifest lists {} shard(s) that these inputs do not produce; use the same inputs or a new OUTDIR",
-            done.len() - seen
-        );
-    }
-    Ok(())
+    sharder.finish()
 }
 
-/// Parses, labels and serialises one record (runs on a worker).
-fn label(nlp: &Pipeline, file: &str, raw: &Raw) -> Done {
-    let (line, bytes) = raw;
-    let result = bytes.as_ref().map_err(|e| e.clone()).and_then(|b| parse_line(b)).and_then(|doc| {
+/// Splits the records of each input file into shards of `shard_size` records, and each shard
+/// into chunks for the workers; a shard the manifest lists is read past, checking that it covers
+/// the same records.
+struct Sharder<'a> {
+    shard_size: u64,
+    done: &'a BTreeMap<u64, ManifestEntry>,
+    tx: &'a mpsc::SyncSender<anyhow::Result<Msg>>,
+    next_shard: u64,
+    /// Shards of the manifest met so far.
+    seen: usize,
+    file: Arc<str>,
+    /// Records of the current file so far.
+    record: u64,
+    open: Option<OpenShard>,
+}
+
+/// The shard being read.
+struct OpenShard {
+    shard: u64,
+    first_record: u64,
+    /// In the manifest already: read past, not labelled.
+    skip: bool,
+    first_pos: u64,
+    last_pos: u64,
+    chunk: Vec<Raw>,
+    chunk_first: u64,
+    chunk_bytes: usize,
+}
+
+impl<'a> Sharder<'a> {
+    fn new(
+        shard_size: u64,
+        done: &'a BTreeMap<u64, ManifestEntry>,
+        tx: &'a mpsc::SyncSender<anyhow::Result<Msg>>,
+    ) -> Self {
+        Sharder { shard_size, done, tx, next_shard: 0, seen: 0, file: "".into(), record: 0, open: None }
+    }
+
+    fn send(&self, msg: Msg) -> anyhow::Result<()> {
+        // The receiver is gone only when the writer failed; its error is the one reported.
+        self.tx.send(Ok(msg)).map_err(|_| anyhow::anyhow!("the writer stopped"))
+    }
+
+    fn start_file(&mut self, file: Arc<str>) {
+        self.file = file;
+        self.record = 0;
+    }
+
+    fn push(&mut self, raw: Raw) -> anyhow::Result<()> {
+        let o = match &mut self.open {
+            Some(o) => o,
+            None => {
+                let shard = self.next_shard;
+                self.next_shard += 1;
+                let skip = self.done.contains_key(&shard);
+                self.seen += skip as usize;
+                self.open.insert(OpenShard {
+                    shard,
+                    first_record: self.record,
+                    skip,
+                    first_pos: raw.pos,
+                    last_pos: raw.pos,
+                    chunk: Vec::new(),
+                    chunk_first: self.record,
+                    chunk_bytes: 0,
+                })
+            }
+        };
+        o.last_pos = raw.pos;
+        self.record += 1;
+        if !o.skip {
+            o.chunk_bytes += raw.size();
+            o.chunk.push(raw);
+        }
+        if self.record - o.first_record == self.shard_size {
+            return self.close();
+        }
+        if !o.skip && (o.chunk.len() == CHUNK || o.chunk_bytes >= CHUNK_BYTES) {
+            let records = std::mem::take(&mut o.chunk);
+            let msg = Msg::Chunk {
+                shard: o.shard,
+                file: self.file.clone(),
+                first_record: o.chunk_first,
+                records,
+                last: false,
+            };
+            o.chunk_first = self.record;
+            o.chunk_bytes = 0;
+            self.send(msg)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the open shard: its last chunk, or, for a shard done earlier, the check that it
+    /// covers the same records as the manifest says.
+    fn close(&mut self) -> anyhow::Result<()> {
+        let Some(o) = self.open.take() else { return Ok(()) };
+        if o.skip {
+            let e = &self.done[&o.shard];
+            let (name, first, end) = (&*self.file, o.first_record, self.record);
+            if (&*e.input, e.first_record, e.end_record, e.first_line, e.last_line)
+                != (name, first, end, o.first_pos, o.last_pos)
+            {
+                bail!(
+                    "the inputs differ from the run that wrote the manifest (shard {}: {e:?}, \
+                     now {name} records {first}..{end}); use the same inputs or a new OUTDIR",
+                    o.shard
+                );
+            }
+            return self.send(Msg::Skipped { records: end - first });
+        }
+        let msg = Msg::Chunk {
+            shard: o.shard,
+            file: self.file.clone(),
+            first_record: o.chunk_first,
+            records: o.chunk,
+            last: true,
+        };
+        self.send(msg)
+    }
+
+    fn end_file(&mut self) -> anyhow::Result<()> {
+        self.close()
+    }
+
+    fn finish(&self) -> anyhow::Result<()> {
+        if self.seen < self.done.len() {
+            bail!(
+                "the manifest lists {} shard(s) that these inputs do not produce; use the same inputs or a new OUTDIR",
+                self.done.len() - self.seen
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Reads, labels and renders one record (runs on a worker).
+fn label(nlp: &Pipeline, file: &str, raw: &Raw, format: Format) -> Done {
+    let doc: Result<Cow<Document>, (Value, String)> = match &raw.item {
+        Err(e) => Err(e.clone()),
+        Ok(Payload::Json(b)) => parse_line(b).map(Cow::Owned),
+        Ok(Payload::Doc(d)) => Ok(Cow::Borrowed(d)),
+        Ok(Payload::Http(r)) => warc_io::document(r).map(Cow::Owned),
+    };
+    let result = doc.and_then(|doc| {
         if doc.text.trim().is_empty() {
-            return Err((Value::String(doc.id), "empty text".into()));
+            return Err((Value::String(doc.id.clone()), "empty text".into()));
         }
         annotate(nlp, &doc).map_err(|e| (Value::String(doc.id.clone()), e))
     });
     match result {
-        Ok(a) => match serialise(&a) {
-            Ok((doc_line, quote_lines)) => Done { doc_line, quote_lines, quotes: a.quotes.len() as u64, error: false },
-            Err(e) => error_row(Value::String(a.id), file, *line, format!("cannot serialise: {e}")),
-        },
-        Err((id, e)) => error_row(id, file, *line, e),
+        Ok(a) => render(a, file, raw.pos, format),
+        Err((id, e)) => error_row(id, file, raw.pos, e, format),
     }
 }
 
@@ -450,62 +739,98 @@ fn label(nlp: &Pipeline, file: &str, raw: &Raw) -> Done {
 pub struct ErrorRow<'a> {
     pub id: Value,
     pub source_file: &'a str,
-    pub line: usize,
+    pub line: u64,
     pub error: String,
 }
 
-fn error_row(id: Value, source_file: &str, line: usize, error: String) -> Done {
-    let row = ErrorRow { id, source_file, line, error };
-    let doc_line = serde_json::to_string(&row).expect("an error row serialises");
-    Done { doc_line, quote_lines: String::new(), quotes: 0, error: true }
+fn error_row(id: Value, source_file: &str, line: u64, error: String, format: Format) -> Done {
+    let rows = match format {
+        Format::Jsonl => {
+            let row = ErrorRow { id, source_file, line, error };
+            let doc_line = serde_json::to_string(&row).expect("an error row serialises");
+            Rows::Jsonl { doc_line, quote_lines: String::new() }
+        }
+        Format::Parquet => {
+            let id = match id {
+                Value::Null => None,
+                Value::String(s) => Some(s),
+                v => Some(v.to_string()),
+            };
+            Rows::Parquet(Box::new(parquet_io::DocRow { id, error: Some(error), record: None, annotated: None }))
+        }
+    };
+    Done { quotes: 0, error: true, rows }
+}
+
+/// A labelled document's rows: the `Annotated` record and its quote rows.
+fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
+    let (quotes, id) = (a.quotes.len() as u64, a.id.clone());
+    let rendered = match format {
+        Format::Jsonl => serialise(&a).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
+        Format::Parquet => match serde_json::to_string(&a) {
+            Ok(record) => Ok(Rows::Parquet(Box::new(parquet_io::DocRow {
+                id: Some(id.clone()),
+                error: None,
+                record: Some(record),
+                annotated: Some(a),
+            }))),
+            Err(e) => Err(e),
+        },
+    };
+    match rendered {
+        Ok(rows) => Done { quotes, error: false, rows },
+        Err(e) => error_row(Value::String(id), file, line, format!("cannot serialise: {e}"), format),
+    }
 }
 
 fn serialise(a: &Annotated) -> serde_json::Result<(String, String)> {
     let doc_line = serde_json::to_string(a)?;
     let mut quote_lines = String::new();
-    for (i, q) in a.quotes.iter().enumerate() {
-        let row = QuoteRow {
-            doc_id: &a.id,
-            quote: i,
-            start: q.span.start,
-            end: q.span.end,
-            kind: q.kind,
-            text: &q.text,
-            speaker: q.speaker.as_ref().map(|s| s.name.as_str()),
-            speaker_person: q.speaker.as_ref().and_then(|s| s.person),
-            stance: q.stance,
-            stance_score: q.stance_score,
-            score_call_to_resign: q.scores.call_to_resign,
-            score_defence: q.scores.defence,
-            score_rebuttal: q.scores.rebuttal,
-            score_other: q.scores.other,
-            target: q.target.as_ref().map(|t| t.name.as_str()),
-        };
+    for row in quote_rows(a) {
         quote_lines.push_str(&serde_json::to_string(&row)?);
         quote_lines.push('\n');
     }
     Ok((doc_line, quote_lines))
 }
 
-/// The two temporary files of the shard being written.
-struct ShardWriter {
-    docs: std::io::BufWriter<File>,
-    quotes: std::io::BufWriter<File>,
-    names: [String; 2],
+/// The shard being written: its two temporary files and its manifest entry.
+struct Shard {
+    out: ShardOut,
     entry: ManifestEntry,
 }
 
-impl ShardWriter {
-    fn create(out: &Path, shard: u64, file: &str, first_record: u64, shard_size: u64) -> anyhow::Result<ShardWriter> {
-        let names = [format!("documents-{shard:05}.jsonl"), format!("quotes-{shard:05}.jsonl")];
-        let open = |name: &str| -> anyhow::Result<std::io::BufWriter<File>> {
-            let p = out.join(format!("{name}.tmp"));
-            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
-            Ok(std::io::BufWriter::with_capacity(1 << 20, f))
+enum ShardOut {
+    Jsonl { docs: std::io::BufWriter<File>, quotes: std::io::BufWriter<File> },
+    Parquet(Box<parquet_io::ShardWriter>),
+}
+
+impl Shard {
+    fn create(
+        out: &Path,
+        shard: u64,
+        file: &str,
+        first_record: u64,
+        shard_size: u64,
+        format: Format,
+    ) -> anyhow::Result<Shard> {
+        let ext = format.ext();
+        let names = [format!("documents-{shard:05}.{ext}"), format!("quotes-{shard:05}.{ext}")];
+        let tmp = |name: &str| out.join(format!("{name}.tmp"));
+        let create = |name: &str| -> anyhow::Result<File> {
+            let p = tmp(name);
+            File::create(&p).with_context(|| format!("cannot create {}", p.display()))
         };
-        Ok(ShardWriter {
-            docs: open(&names[0])?,
-            quotes: open(&names[1])?,
+        let (docs, quotes) = (create(&names[0])?, create(&names[1])?);
+        let out = match format {
+            Format::Jsonl => ShardOut::Jsonl {
+                docs: std::io::BufWriter::with_capacity(1 << 20, docs),
+                quotes: std::io::BufWriter::with_capacity(1 << 20, quotes),
+            },
+            Format::Parquet => ShardOut::Parquet(Box::new(parquet_io::ShardWriter::new(docs, quotes, file)?)),
+        };
+        let [documents_file, quotes_file] = names;
+        Ok(Shard {
+            out,
             entry: ManifestEntry {
                 shard,
                 input: file.to_string(),
@@ -516,11 +841,11 @@ impl ShardWriter {
                 documents: 0,
                 errors: 0,
                 quotes: 0,
-                documents_file: names[0].clone(),
-                quotes_file: names[1].clone(),
+                documents_file,
+                quotes_file,
                 shard_size,
+                format,
             },
-            names,
         })
     }
 
@@ -537,16 +862,36 @@ impl ShardWriter {
             e.documents += 1;
         }
         e.quotes += d.quotes;
-        self.docs.write_all(d.doc_line.as_bytes())?;
-        self.docs.write_all(b"\n")?;
-        self.quotes.write_all(d.quote_lines.as_bytes())?;
+        match (&mut self.out, &d.rows) {
+            (ShardOut::Jsonl { docs, quotes }, Rows::Jsonl { doc_line, quote_lines }) => {
+                docs.write_all(doc_line.as_bytes())?;
+                docs.write_all(b"\n")?;
+                quotes.write_all(quote_lines.as_bytes())?;
+            }
+            (ShardOut::Parquet(w), Rows::Parquet(row)) => w.push(line, row),
+            _ => bail!("internal error: a record rendered for another output format"),
+        }
         Ok(())
     }
 
-    /// Syncs the temporary files, renames them into place and syncs the folder.
+    /// Writes what the last chunk added (Parquet: one record batch per table).
+    fn end_chunk(&mut self) -> anyhow::Result<()> {
+        match &mut self.out {
+            ShardOut::Jsonl { .. } => Ok(()),
+            ShardOut::Parquet(w) => w.write_batches(),
+        }
+    }
+
+    /// Completes and syncs the temporary files, renames them into place and syncs the folder.
     fn finish(self, out: &Path) -> anyhow::Result<ManifestEntry> {
-        for (w, name) in [self.docs, self.quotes].into_iter().zip(&self.names) {
-            let f = w.into_inner().map_err(|e| e.into_error()).context("cannot write a shard")?;
+        let files = match self.out {
+            ShardOut::Jsonl { docs, quotes } => {
+                let inner = |w: std::io::BufWriter<File>| w.into_inner().map_err(|e| e.into_error());
+                [inner(docs).context("cannot write a shard")?, inner(quotes).context("cannot write a shard")?]
+            }
+            ShardOut::Parquet(w) => w.finish()?,
+        };
+        for (f, name) in files.into_iter().zip([&self.entry.documents_file, &self.entry.quotes_file]) {
             f.sync_all().context("cannot sync a shard")?;
             let tmp = out.join(format!("{name}.tmp"));
             std::fs::rename(&tmp, out.join(name)).with_context(|| format!("cannot rename {}", tmp.display()))?;

@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Label articles; writes one JSON record (`Annotated`) per document.
     Label(label::Args),
-    /// Label JSONL archives (.jsonl, .gz, .zst) into resumable output shards.
+    /// Label archives (JSONL, Parquet, WARC) into resumable JSONL or Parquet shards.
     Batch(batch::Args),
     /// Score predictions (or the pipeline itself) against gold annotations.
     Eval(eval::Args),

@@ -82,6 +82,12 @@ enum What {
         /// Weight of the rule scores in the saved model's output (0: model only).
         #[arg(long, default_value_t = 0.0)]
         blend: f32,
+        /// Dropout on the head's input (encoder features and relation features).
+        #[arg(long, default_value_t = 0.2)]
+        dropout: f32,
+        /// Keep the encoder states here between runs (the same cache as `train ner --cache`).
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
     },
 }
 
@@ -146,12 +152,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
         }
-        What::Stance { data, out, epochs, hidden, lr, blend } => {
+        What::Stance { data, out, epochs, hidden, lr, blend, dropout, cache } => {
             let encoder = Encoder::load(&models, args.threads)?;
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts = StanceOptions { epochs, hidden, lr, blend, ..StanceOptions::default() };
+            let opts = StanceOptions { epochs, hidden, lr, blend, dropout, cache, ..StanceOptions::default() };
             let r = train_stance(&encoder, &data, &out, &opts)?;
             let c = r.train_counts;
             println!(
@@ -163,8 +169,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 r.best_epoch, r.dev_macro_key, r.temperature, r.encode_secs, r.train_secs
             );
             println!(
-                "ECE (10 bins) dev slice: {:.4} -> {:.4}; test: {:.4} -> {:.4}",
+                "ECE (10 bins) of the model, dev slice: {:.4} -> {:.4}; test: {:.4} -> {:.4}",
                 r.dev_ece_before, r.dev_ece_after, r.ece_before, r.ece_after
+            );
+            println!(
+                "ECE (10 bins) of the output as saved (blend {blend}), test: {:.4} -> {:.4} (output temperature {:.3})",
+                r.ece_blend, r.ece_saved, r.output_temperature
             );
             println!("saved {}\n", out.display());
             println!("{}", class_table("test, matched quotes, model", &r.test_model));

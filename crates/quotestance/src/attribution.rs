@@ -48,6 +48,11 @@ const INSPECTORATES: &[&str] = &[
     "National Audit Office",
 ];
 
+/// Whether a speaker's name is (or names) an inspectorate or audit body.
+pub fn is_inspectorate(name: &str) -> bool {
+    INSPECTORATES.iter().any(|n| name.contains(n))
+}
+
 fn gender_of_description(s: &str) -> Option<Gender> {
     let l = s.to_lowercase();
     if l.contains("spokeswoman") || l.contains("chairwoman") || l.contains("mother") {
@@ -223,6 +228,34 @@ pub fn attribute(
     out
 }
 
+/// The core of a source phrase: without a leading adverbial ("In a joint
+/// letter on Tuesday, eleven federations") and without a trailing
+/// non-restrictive clause ("The Shareholders' Association, which represents
+/// investors"; "..., led by Germany").
+fn core_of(text: &str, src: Range<usize>) -> Range<usize> {
+    let s = &text[src.clone()];
+    let mut start = src.start;
+    let first = s.split_whitespace().next().unwrap_or("");
+    if matches!(first, "In" | "On" | "At" | "After" | "Before" | "Speaking" | "Writing" | "Later" | "Earlier") {
+        if let Some(i) = s.find(", ") {
+            if s[i + 2..].split_whitespace().count() >= 1 {
+                start = src.start + i + 2;
+            }
+        }
+    }
+    let rest = &text[start..src.end];
+    let cut = [", which ", ", who ", ", whose ", ", led by ", ", representing ", ", run by ", ", backed by "]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min();
+    let end = cut.map_or(src.end, |c| start + c);
+    if end > start {
+        start..end
+    } else {
+        src
+    }
+}
+
 fn resolve(
     cx: &Ctx<'_, '_>,
     q: &QuoteCandidate,
@@ -232,6 +265,7 @@ fn resolve(
     qi: usize,
 ) -> Option<Attribution> {
     let text = cx.text;
+    let src = core_of(text, src);
     let s = text[src.clone()].trim();
     let lower = s.to_lowercase();
     // 1. a named person inside the source phrase (not a possessor: "Smith's spokesman")

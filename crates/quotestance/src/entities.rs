@@ -241,8 +241,13 @@ impl RuleRecogniser {
                         || prev.as_deref().is_some_and(|w| SPEECH_VERBS.contains(&w));
                     let initial = first.len() == 2 && first.ends_with('.');
                     let gap_after = ws.get(i + nl).map(|t| &text[ws[i + nl - 1].end..t.start]).unwrap_or("");
+                    // "Rhonda Fehr, the ...", "Rhonda Fehr, who ...", "Rhonda Fehr, leader of the Opposition"
                     let apposition = gap_after.starts_with(", ")
-                        && next.as_deref().is_some_and(|w| matches!(w, "a" | "an" | "the" | "who" | "whose" | "whom"));
+                        && next.as_deref().is_some_and(|w| {
+                            matches!(w, "a" | "an" | "the" | "who" | "whose" | "whom")
+                                || (lexicon::ROLE_NOUNS.contains(&w)
+                                    && !matches!(w, "report" | "motion" | "petition" | "statement" | "source"))
+                        });
                     let after_role = prev.as_deref().is_some_and(|w| lexicon::ROLE_NOUNS.contains(&w) || w == "chief")
                         && text[ws[i - 1].end..ws[i].start].trim().is_empty();
                     let surname_speaks = speaking.contains(&ws[i + nl - 1].text);

@@ -13,7 +13,7 @@ use crate::quotes::{find_quotes, QuoteCandidate};
 use crate::segment::{segment, Segmented};
 use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
 use crate::stance_head::{stance_head_path, StanceModel};
-use crate::{events, people, stance};
+use crate::{events, lexicon, people, stance};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::PathBuf;
@@ -91,6 +91,7 @@ impl Pipeline {
         let encoder = Encoder::load(&dir, config.threads)?;
         let ner = NerModel::load(&ner_head_path(&dir))?;
         let stance = StanceModel::load(&stance_head_path(&dir))?;
+        stance.check_fits(encoder.hidden_size())?;
         Ok(Pipeline {
             config,
             recogniser: Box::new(NerRecogniser::new(ner, Combine::default())),
@@ -258,6 +259,40 @@ struct Stages<'t> {
     targets: Vec<usize>,
 }
 
+/// The party a speaker speaks for: a named person's own, else a party the
+/// attribution names ("a Labour spokesman", "the Conservative group").
+fn speaker_party<'p>(a: &Attribution, people: &'p People) -> Option<&'p str> {
+    if let Some(p) = a.person {
+        return people.people[p].party.as_deref();
+    }
+    let words: Vec<&str> = a
+        .name
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).trim_end_matches("'s").trim_end_matches("\u{2019}s"))
+        .collect();
+    (0..words.len()).find_map(|i| {
+        let two = words.get(i + 1).and_then(|w| lexicon::party_of(&format!("{} {w}", words[i])));
+        two.or_else(|| lexicon::party_of(words[i]))
+    })
+}
+
+/// A report or an inspectorate speaking ("the report said", "inspectors found", Ofsted).
+fn is_report(a: &Attribution) -> bool {
+    let head = a.name.rsplit(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    a.rule == "inspectorate"
+        || crate::attribution::is_inspectorate(&a.name)
+        || matches!(
+            head.to_lowercase().as_str(),
+            "report" | "review" | "inquiry" | "audit" | "findings" | "inspection" | "inspectors" | "investigation"
+        )
+}
+
+/// An opposition speaker: "the opposition leader", or a person holding an opposition role.
+fn speaks_for_opposition(a: &Attribution, people: &People) -> bool {
+    let says = |s: &str| s.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "opposition");
+    says(&a.name) || a.person.is_some_and(|p| people.people[p].roles.iter().any(|r| says(r)))
+}
+
 /// What the stance step sees of each quote.
 fn stance_inputs<'t>(
     text: &'t str,
@@ -267,12 +302,14 @@ fn stance_inputs<'t>(
     targets: &[usize],
 ) -> Vec<StanceInput<'t>> {
     let main = targets.first().copied();
+    let party_of = |p: usize| people.people[p].party.as_deref();
     cands
         .iter()
         .zip(speakers)
         .map(|(c, a)| {
             let ctx = stance::context_range(text, c, c.cue.as_ref());
             let sp = a.as_ref().and_then(|a| a.person);
+            let sp_party = a.as_ref().and_then(|a| speaker_party(a, people));
             StanceInput {
                 quote: &text[c.content.clone()],
                 context: &text[ctx.clone()],
@@ -283,12 +320,10 @@ fn stance_inputs<'t>(
                 has_speaker: a.is_some(),
                 speaker_is_person: sp.is_some(),
                 speaker_is_target: sp.is_some_and(|p| targets.contains(&p)),
-                same_party: match (sp, main) {
-                    (Some(a), Some(b)) => {
-                        a != b && people.people[a].party.is_some() && people.people[a].party == people.people[b].party
-                    }
-                    _ => false,
-                },
+                same_party: main.is_some_and(|m| sp != Some(m) && sp_party.is_some() && sp_party == party_of(m)),
+                speaker_is_report: a.as_ref().is_some_and(is_report),
+                opposed: a.as_ref().is_some_and(|a| speaks_for_opposition(a, people))
+                    || main.is_some_and(|m| sp_party.zip(party_of(m)).is_some_and(|(x, y)| x != y)),
             }
         })
         .collect()

@@ -51,8 +51,15 @@ pub struct StanceInput<'a> {
     pub speaker_is_person: bool,
     /// The speaker is the person whose position is at issue.
     pub speaker_is_target: bool,
-    /// Speaker and target share a party.
+    /// Speaker and target share a party (the speaker's party: a named
+    /// person's own, else one the attribution names, "a Labour spokesman").
     pub same_party: bool,
+    /// The quote is a report's or an inspectorate's finding ("the report
+    /// said", Ofsted): findings are not calls to resign.
+    pub speaker_is_report: bool,
+    /// The speaker is in opposition to the target: parties known and
+    /// different, or an "opposition" speaker or role.
+    pub opposed: bool,
 }
 
 impl<'a> StanceInput<'a> {
@@ -69,6 +76,8 @@ impl<'a> StanceInput<'a> {
             speaker_is_person: true,
             speaker_is_target,
             same_party: false,
+            speaker_is_report: false,
+            opposed: false,
         }
     }
 }
@@ -84,6 +93,12 @@ static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(must|should|needs? to|has to|have to|ought|call(s|ed|ing)? (for|on|upon)|urg\w+|demand\w*|time for|time to|right thing|in favour of|petition|motion|should have|would have|only option|honourable thing|do the decent thing|no choice but|if (he|she|they) had any)\b").expect("regex")
+});
+/// Idioms that demand a departure by themselves, with no "must" or "call for":
+/// "his position is untenable", "she should be shown the door", "it's time for a
+/// change", "he can't stay", "do the honourable thing".
+static IDIOM_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of)\b").expect("regex")
 });
 static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)").expect("regex")
@@ -125,6 +140,23 @@ fn peaked(s: Stance, p: f32) -> StanceScores {
 }
 
 impl RuleStance {
+    /// Whether the quote's wording rules out a call by its speaker: it
+    /// reports someone else's call to attack it ("Cllr X is calling for a
+    /// resignation ... playing politics"), opposes calls ("the calls are
+    /// premature"), disclaims one ("I am not calling for her to resign"), or
+    /// comes from the person at issue or from a report. Mean-pooled encoder states barely tell
+    /// these from the calls they mention, so a trained classifier's output is
+    /// constrained by this (see `stance_head`).
+    pub fn excludes_call(&self, x: &StanceInput<'_>) -> bool {
+        // the same wordings that keep the rules themselves from a call
+        let q = x.quote;
+        x.speaker_is_target
+            || x.speaker_is_report
+            || (REPORTED_CALL.is_match(q) && SUPPORT.is_match(q))
+            || OPPOSE_CALL.is_match(q)
+            || NEGATED_CALL.is_match(q)
+    }
+
     /// The rule scores of one quote.
     pub fn one(&self, x: &StanceInput<'_>) -> StanceScores {
         let q = x.quote;
@@ -152,7 +184,9 @@ impl RuleStance {
                 peaked(Stance::Other, 0.6)
             };
         }
-        if resign && (demand || x.cue.to_lowercase().contains("call")) && !NEGATED_CALL.is_match(q) {
+        if ((resign && (demand || x.cue.to_lowercase().contains("call"))) || IDIOM_CALL.is_match(q))
+            && !NEGATED_CALL.is_match(q)
+        {
             return peaked(Stance::CallToResign, 0.75);
         }
         if SUPPORT.is_match(q) {
@@ -187,7 +221,7 @@ pub fn callers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<Attribu
         .zip(speakers)
         .filter(|(q, _)| {
             let b = &text[q.content.clone()];
-            RESIGN.is_match(b) && DEMAND.is_match(b) && !REFUSE.is_match(b)
+            ((RESIGN.is_match(b) && DEMAND.is_match(b)) || IDIOM_CALL.is_match(b)) && !REFUSE.is_match(b)
         })
         .filter_map(|(_, a)| a.as_ref().and_then(|a| a.person))
         .collect()

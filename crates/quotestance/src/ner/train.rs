@@ -11,7 +11,7 @@ use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::error::{Error, Result};
 use crate::model::EntityLabel;
 use crate::normalise::OffsetIndex;
-use crate::train_util::{cerr, Rng};
+use crate::train_util::{cerr, encode_cached, Rng};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use std::collections::BTreeMap;
@@ -232,69 +232,10 @@ fn predict_all(model: &NerModel, docs: &[GoldDoc], encs: &[Encoded]) -> Result<V
         .collect()
 }
 
-fn cache_file(dir: &Path, doc: &GoldDoc) -> PathBuf {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in doc.text.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
-    }
-    dir.join(format!("{}-{h:016x}.safetensors", doc.name))
-}
-
-fn save_cached(path: &Path, e: &Encoded) -> Result<()> {
-    let n = e.len();
-    let mut meta: Vec<u32> = Vec::with_capacity(n * 6);
-    for t in &e.tokens {
-        let w = t.word.unwrap_or(u32::MAX);
-        let r = [t.id, t.bytes.start as u32, t.bytes.end as u32, t.chars.start as u32, t.chars.end as u32, w];
-        meta.extend_from_slice(&r);
-    }
-    let map = std::collections::HashMap::from([
-        ("tokens".to_string(), Tensor::from_vec(meta, (n, 6), &Device::Cpu).map_err(cerr)?),
-        ("states".to_string(), Tensor::from_slice(&e.states, (n, e.hidden), &Device::Cpu).map_err(cerr)?),
-    ]);
-    candle_core::safetensors::save(&map, path).map_err(cerr)
-}
-
-fn load_cached(path: &Path, hidden: usize) -> Option<Encoded> {
-    let map = candle_core::safetensors::load(path, &Device::Cpu).ok()?;
-    let meta = map.get("tokens")?.flatten_all().ok()?.to_vec1::<u32>().ok()?;
-    let states = map.get("states")?.flatten_all().ok()?.to_vec1::<f32>().ok()?;
-    let tokens: Vec<crate::encode::Token> = meta
-        .chunks(6)
-        .map(|r| crate::encode::Token {
-            id: r[0],
-            bytes: r[1] as usize..r[2] as usize,
-            chars: r[3] as usize..r[4] as usize,
-            word: (r[5] != u32::MAX).then_some(r[5]),
-        })
-        .collect();
-    (states.len() == tokens.len() * hidden).then_some(Encoded { tokens, hidden, states })
-}
-
 /// Encodes documents, reusing (and filling) a cache of states when `cache` is given.
 fn encode_docs(encoder: &Encoder, docs: &[GoldDoc], what: &str, cache: Option<&Path>) -> Result<Vec<Encoded>> {
-    let mut out: Vec<Option<Encoded>> =
-        docs.iter().map(|d| cache.and_then(|c| load_cached(&cache_file(c, d), encoder.hidden_size()))).collect();
-    let todo: Vec<usize> = (0..docs.len()).filter(|&i| out[i].is_none()).collect();
-    if let Some(c) = cache {
-        std::fs::create_dir_all(c).map_err(|e| Error::io(c, e))?;
-    }
-    for (k, chunk) in todo.chunks(16).enumerate() {
-        let texts: Vec<&str> = chunk.iter().map(|&i| docs[i].text.as_str()).collect();
-        for (&i, e) in chunk.iter().zip(encoder.encode(&texts)?) {
-            if let Some(c) = cache {
-                save_cached(&cache_file(c, &docs[i]), &e)?;
-            }
-            out[i] = Some(e);
-        }
-        eprintln!(
-            "encoded {what}: {}/{} (cached: {})",
-            (k * 16 + chunk.len()).min(todo.len()),
-            todo.len(),
-            docs.len() - todo.len()
-        );
-    }
-    Ok(out.into_iter().map(|e| e.expect("all encoded")).collect())
+    let items: Vec<(&str, &str)> = docs.iter().map(|d| (d.name.as_str(), d.text.as_str())).collect();
+    encode_cached(encoder, &items, what, cache)
 }
 
 /// Silver spans of some articles (`training/silver_spacy.py`).

@@ -5,13 +5,14 @@
 //! tokens, the mean state of its context (the sentence(s) with the cue), and
 //! [`N_REL`] relation features ([`relation_features`]: speaker is the person at
 //! issue, same party, speaker is a named person, quote kind, a "call" cue, the
-//! rule classifier's own four scores, quote length). The head is
+//! rule classifier's own four scores, quote length, speaker in opposition). The head is
 //! `Linear(in, h) -> GELU -> Linear(h, 4)`; its logits are divided by a
 //! temperature fitted on held-out data ([`fit_temperature`]) before the
-//! softmax, and optionally blended with the rule scores (`blend`, 0: model only).
+//! softmax, optionally blended with the rule scores (`blend`, 0: model only),
+//! and the blend recalibrated by a second temperature (`output_temperature`).
 //!
 //! The head file (safetensors) holds `fc1.*`, `fc2.*`, `temperature` `[1]`
-//! and `blend` `[1]`. Training: [`train`] (`quotestance train stance`).
+//! `blend` `[1]` and `output_temperature` `[1]` (1 when absent). Training: [`train`] (`quotestance train stance`).
 
 pub mod train;
 
@@ -30,7 +31,7 @@ use std::path::{Path, PathBuf};
 /// File name of the stance head.
 pub const STANCE_HEAD_FILE: &str = "stance.safetensors";
 /// Number of relation features per quote.
-pub const N_REL: usize = 14;
+pub const N_REL: usize = 15;
 /// Number of classes (the order of [`crate::model::Stance::ALL`]).
 pub const N_CLASSES: usize = 4;
 
@@ -67,6 +68,7 @@ pub fn relation_features(x: &StanceInput<'_>, rule: &StanceScores) -> [f32; N_RE
         r[2],
         r[3],
         (1.0 + x.quote.chars().count() as f32).ln() / 6.0,
+        b(x.opposed),
     ]
 }
 
@@ -217,6 +219,9 @@ pub struct StanceModel {
     pub temperature: f32,
     /// Weight of the rule scores in the output (0: the model alone).
     pub blend: f32,
+    /// The blended output is recalibrated by this temperature (on log
+    /// probabilities; fitted on held-out data after the blend; 1: none).
+    pub output_temperature: f32,
 }
 
 impl StanceModel {
@@ -235,6 +240,7 @@ impl StanceModel {
         };
         let temperature = scalar("temperature", 1.0);
         let blend = scalar("blend", 0.0);
+        let output_temperature = scalar("output_temperature", 1.0);
         let w1 = tensors.get("fc1.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         let w2 = tensors.get("fc2.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         if w1.len() != 2 || w2 != [N_CLASSES, w1[0]] {
@@ -242,11 +248,11 @@ impl StanceModel {
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let head = StanceHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(path, e.to_string()))?;
-        Ok(StanceModel { head, temperature, blend })
+        Ok(StanceModel { head, temperature, blend, output_temperature })
     }
 
     pub(crate) fn from_head(head: StanceHead, temperature: f32, blend: f32) -> StanceModel {
-        StanceModel { head, temperature, blend }
+        StanceModel { head, temperature, blend, output_temperature: 1.0 }
     }
 
     /// Saves the head with its temperature and blend.
@@ -262,6 +268,7 @@ impl StanceModel {
         }
         m.insert("temperature".into(), Tensor::new(&[self.temperature], &Device::Cpu).map_err(cerr)?);
         m.insert("blend".into(), Tensor::new(&[self.blend], &Device::Cpu).map_err(cerr)?);
+        m.insert("output_temperature".into(), Tensor::new(&[self.output_temperature], &Device::Cpu).map_err(cerr)?);
         candle_core::safetensors::save(&m, path).map_err(cerr)
     }
 
@@ -281,7 +288,8 @@ impl StanceModel {
         Ok(l.into_iter().map(|r| [r[0], r[1], r[2], r[3]]).collect())
     }
 
-    /// Calibrated probabilities from logits and the rule scores.
+    /// The model's calibrated probabilities blended with the rule scores
+    /// (before the output temperature).
     pub fn probs(&self, logits: &[f32; N_CLASSES], rule: &StanceScores) -> StanceScores {
         let p = softmax_t(logits, self.temperature);
         let r = rule.to_array();
@@ -289,22 +297,75 @@ impl StanceModel {
         StanceScores::from_array(std::array::from_fn(|i| (1.0 - w) * p[i] + w * r[i]))
     }
 
-    /// Scores of a document's quotes; errors when the encoder states do not fit.
-    pub fn try_classify(&self, enc: &Encoded, inputs: &[StanceInput<'_>]) -> Result<Vec<StanceScores>> {
-        if 2 * enc.hidden + N_REL != self.head.input {
+    /// Blended probabilities recalibrated by the output temperature.
+    pub fn calibrated(&self, logits: &[f32; N_CLASSES], rule: &StanceScores) -> StanceScores {
+        let p = self.probs(logits, rule).to_array();
+        if self.output_temperature == 1.0 {
+            return StanceScores::from_array(p);
+        }
+        StanceScores::from_array(softmax_t(&log_probs(&p), self.output_temperature))
+    }
+
+    /// The head's output for one quote: calibrated, blended, and with no
+    /// `call_to_resign` where the wording rules a call out
+    /// ([`RuleStance::excludes_call`]).
+    pub fn output(&self, logits: &[f32; N_CLASSES], rule: &StanceScores, excludes_call: bool) -> StanceScores {
+        let p = self.calibrated(logits, rule);
+        if excludes_call {
+            without_call(p)
+        } else {
+            p
+        }
+    }
+
+    /// Errors unless the head takes the features of an encoder of this hidden
+    /// size (a head trained with another encoder or another feature layout).
+    pub fn check_fits(&self, hidden: usize) -> Result<()> {
+        if 2 * hidden + N_REL != self.head.input {
             return Err(Error::Model(format!(
-                "stance head expects {} inputs, the encoder gives 2 x {} + {N_REL}",
-                self.head.input, enc.hidden
+                "the stance head expects {} inputs, but this encoder and feature layout give 2 x {hidden} + {N_REL}; \
+                 retrain it with `quotestance train stance`",
+                self.head.input
             )));
         }
+        Ok(())
+    }
+
+    /// Scores of a document's quotes; errors when the encoder states do not fit.
+    pub fn try_classify(&self, enc: &Encoded, inputs: &[StanceInput<'_>]) -> Result<Vec<StanceScores>> {
+        self.check_fits(enc.hidden)?;
         let rules: Vec<StanceScores> = inputs.iter().map(|x| RuleStance.one(x)).collect();
         let mut rows = Vec::with_capacity(inputs.len() * self.head.input);
         for (x, r) in inputs.iter().zip(&rules) {
             rows.extend(features(enc, x, r));
         }
         let logits = self.logits(rows)?;
-        Ok(logits.iter().zip(&rules).map(|(l, r)| self.probs(l, r)).collect())
+        Ok(logits
+            .iter()
+            .zip(&rules)
+            .zip(inputs)
+            .map(|((l, r), x)| self.output(l, r, RuleStance.excludes_call(x)))
+            .collect())
     }
+}
+
+/// Log probabilities (floored, so that a zero stays finite), usable as logits.
+pub fn log_probs(p: &[f32; N_CLASSES]) -> [f32; N_CLASSES] {
+    p.map(|v| v.max(1e-6).ln())
+}
+
+/// The scores with `call_to_resign` removed and the rest renormalised (all
+/// to `other` when nothing is left).
+pub fn without_call(p: StanceScores) -> StanceScores {
+    let mut a = p.to_array();
+    a[0] = 0.0;
+    let rest: f32 = a.iter().sum();
+    if rest > 0.0 {
+        a.iter_mut().for_each(|v| *v /= rest);
+    } else {
+        a[3] = 1.0;
+    }
+    StanceScores::from_array(a)
 }
 
 impl StanceClassifier for StanceModel {
@@ -358,6 +419,29 @@ mod tests {
         assert_eq!(r[5], 1.0, "direct");
         assert_eq!(r[8], 1.0, "call cue");
         assert_eq!(&r[9..13], &[0.7, 0.1, 0.1, 0.1]);
+        assert_eq!(r[14], 0.0, "not in opposition");
+        x.opposed = true;
+        assert_eq!(features(&e, &x, &rule)[4 + 14], 1.0, "in opposition");
+    }
+
+    #[test]
+    fn the_call_constraint_removes_call_and_renormalises() {
+        let p = without_call(StanceScores::from_array([0.6, 0.2, 0.1, 0.1]));
+        let a = p.to_array();
+        assert_eq!(a[0], 0.0);
+        assert!((a.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!((a[1] - 0.5).abs() < 1e-6, "{a:?}");
+        assert_eq!(without_call(StanceScores::from_array([1.0, 0.0, 0.0, 0.0])).to_array(), [0.0, 0.0, 0.0, 1.0]);
+        // which wordings rule a call out
+        let mut x =
+            StanceInput::bare("Cllr Hale is calling for a resignation to score political points.", "said", false);
+        assert!(RuleStance.excludes_call(&x), "a reported call attacked");
+        x.quote = "I am not calling for her to resign.";
+        assert!(RuleStance.excludes_call(&x), "a disclaimed call");
+        x.quote = "She must resign.";
+        assert!(!RuleStance.excludes_call(&x));
+        x.speaker_is_report = true;
+        assert!(RuleStance.excludes_call(&x), "a report's finding");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! held out as a dev slice: it picks the epoch (key macro-F1) and fits the
 //! temperature. The test split is scored once, at the end.
 
-use super::{argmax, ece, features, fit_temperature, softmax_t, StanceHead, StanceModel, N_CLASSES, N_REL};
+use super::{argmax, ece, features, fit_temperature, log_probs, softmax_t, StanceHead, StanceModel, N_CLASSES, N_REL};
 use crate::encode::Encoder;
 use crate::error::{Error, Result};
 use crate::eval::{match_quotes, GoldArticle, GoldSet, DEFAULT_THRESHOLD};
@@ -22,10 +22,10 @@ use crate::model::Stance;
 use crate::normalise::OffsetIndex;
 use crate::pipeline::Pipeline;
 use crate::stance::RuleStance;
-use crate::train_util::{cerr, Rng};
+use crate::train_util::{cerr, encode_cached, Rng};
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Knobs of `quotestance train stance`.
 #[derive(Debug, Clone)]
@@ -39,11 +39,23 @@ pub struct TrainOptions {
     pub weight_decay: f64,
     /// Weight of the rule scores in the saved model's output (0: model only).
     pub blend: f32,
+    /// A folder to keep the encoder states in between runs (keyed by name and
+    /// text hash; the same cache `train ner --cache` fills).
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { epochs: 80, hidden: 128, lr: 1e-3, batch: 32, dropout: 0.2, weight_decay: 0.01, blend: 0.0 }
+        TrainOptions {
+            epochs: 80,
+            hidden: 128,
+            lr: 1e-3,
+            batch: 32,
+            dropout: 0.2,
+            weight_decay: 0.01,
+            blend: 0.0,
+            cache: None,
+        }
     }
 }
 
@@ -54,6 +66,8 @@ pub struct Example {
     pub label: usize,
     /// The rule classifier's scores.
     pub rule: [f32; N_CLASSES],
+    /// The wording rules a call out ([`RuleStance::excludes_call`]).
+    pub excludes_call: bool,
 }
 
 /// Per-class and macro scores of predictions on matched quotes.
@@ -112,6 +126,12 @@ pub struct TrainReport {
     pub ece_after: f64,
     pub dev_ece_before: f64,
     pub dev_ece_after: f64,
+    /// ECE (10 bins) on matched test quotes of the blend before its own
+    /// temperature, and of the output as saved (recalibrated, call constraint).
+    pub ece_blend: f64,
+    pub ece_saved: f64,
+    /// The temperature of the blended output (1 without a blend).
+    pub output_temperature: f32,
     pub encode_secs: f64,
     pub train_secs: f64,
 }
@@ -144,32 +164,39 @@ pub fn load_split(data: &Path) -> Result<(Vec<GoldArticle>, Vec<GoldArticle>)> {
 }
 
 /// Training examples of some articles (rule stages, encoder, gold matching).
-pub fn build_examples(encoder: &Encoder, docs: &[GoldArticle], what: &str) -> Result<Vec<Example>> {
+pub fn build_examples(
+    encoder: &Encoder,
+    docs: &[GoldArticle],
+    what: &str,
+    cache: Option<&Path>,
+) -> Result<Vec<Example>> {
+    let items: Vec<(&str, &str)> = docs.iter().map(|d| (d.name.as_str(), d.text.as_str())).collect();
+    let encs = encode_cached(encoder, &items, what, cache)?;
     let rules = Pipeline::rules();
     let mut out = Vec::new();
-    for (ci, chunk) in docs.chunks(16).enumerate() {
-        let texts: Vec<&str> = chunk.iter().map(|d| d.text.as_str()).collect();
-        let encs = encoder.encode(&texts)?;
-        for (d, enc) in chunk.iter().zip(&encs) {
-            let (cands, inputs) = rules.stance_inputs(&d.text);
-            let ix = OffsetIndex::new(&d.text);
-            let pred: Vec<(i128, i128)> = cands
-                .iter()
-                .map(|c| {
-                    let s = ix.span(c.content.clone());
-                    (s.start as i128, s.end as i128)
-                })
-                .collect();
-            let gold: Vec<(i128, i128)> = d.quotes.iter().map(|q| (q.start, q.end)).collect();
-            let mut pairs = match_quotes(&gold, &pred, DEFAULT_THRESHOLD);
-            pairs.sort_by_key(|&(_, pi)| pi);
-            for (gi, pi) in pairs {
-                let label = Stance::parse(&d.quotes[gi].stance).unwrap_or(Stance::Other).index();
-                let rule = RuleStance.one(&inputs[pi]);
-                out.push(Example { features: features(enc, &inputs[pi], &rule), label, rule: rule.to_array() });
-            }
+    for (d, enc) in docs.iter().zip(&encs) {
+        let (cands, inputs) = rules.stance_inputs(&d.text);
+        let ix = OffsetIndex::new(&d.text);
+        let pred: Vec<(i128, i128)> = cands
+            .iter()
+            .map(|c| {
+                let s = ix.span(c.content.clone());
+                (s.start as i128, s.end as i128)
+            })
+            .collect();
+        let gold: Vec<(i128, i128)> = d.quotes.iter().map(|q| (q.start, q.end)).collect();
+        let mut pairs = match_quotes(&gold, &pred, DEFAULT_THRESHOLD);
+        pairs.sort_by_key(|&(_, pi)| pi);
+        for (gi, pi) in pairs {
+            let label = Stance::parse(&d.quotes[gi].stance).unwrap_or(Stance::Other).index();
+            let rule = RuleStance.one(&inputs[pi]);
+            out.push(Example {
+                features: features(enc, &inputs[pi], &rule),
+                label,
+                rule: rule.to_array(),
+                excludes_call: RuleStance.excludes_call(&inputs[pi]),
+            });
         }
-        eprintln!("encoded {what}: {}/{}", (ci * 16 + chunk.len()).min(docs.len()), docs.len());
     }
     Ok(out)
 }
@@ -200,9 +227,10 @@ pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOpti
     }
     let (train, dev) = crate::train_util::split_dev(train_all, |d| d.name.as_str());
     let t0 = std::time::Instant::now();
-    let tr = build_examples(encoder, &train, "train")?;
-    let dv = build_examples(encoder, &dev, "dev")?;
-    let te = build_examples(encoder, &test, "test")?;
+    let cache = opts.cache.as_deref();
+    let tr = build_examples(encoder, &train, "train", cache)?;
+    let dv = build_examples(encoder, &dev, "dev", cache)?;
+    let te = build_examples(encoder, &test, "test", cache)?;
     let encode_secs = t0.elapsed().as_secs_f64();
     if tr.is_empty() {
         return Err(Error::Input("no predicted quote matched a gold quote; nothing to train on".into()));
@@ -267,12 +295,26 @@ pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOpti
     let ece_before = ece(&probs_at(&tl, 1.0), &test_y, 10);
     let ece_after = ece(&probs_at(&tl, t), &test_y, 10);
     let test_model = class_report(&tl.iter().map(|l| argmax(l).0).collect::<Vec<_>>(), &test_y);
-    let saved: Vec<usize> = tl
+    // the blend is recalibrated as a whole (second temperature, same dev slice)
+    let dev_blend: Vec<[f32; N_CLASSES]> = dl
+        .iter()
+        .zip(&dv)
+        .map(|(l, e)| log_probs(&model.probs(l, &crate::model::StanceScores::from_array(e.rule)).to_array()))
+        .collect();
+    model.output_temperature = if opts.blend > 0.0 { fit_temperature(&dev_blend, &dev_y) } else { 1.0 };
+    let test_blend: Vec<[f32; N_CLASSES]> = tl
         .iter()
         .zip(&te)
-        .map(|(l, e)| argmax(&model.probs(l, &crate::model::StanceScores::from_array(e.rule)).to_array()).0)
+        .map(|(l, e)| model.probs(l, &crate::model::StanceScores::from_array(e.rule)).to_array())
         .collect();
-    let test_saved = class_report(&saved, &test_y);
+    let ece_blend = ece(&test_blend, &test_y, 10);
+    let saved_probs: Vec<[f32; N_CLASSES]> = tl
+        .iter()
+        .zip(&te)
+        .map(|(l, e)| model.output(l, &crate::model::StanceScores::from_array(e.rule), e.excludes_call).to_array())
+        .collect();
+    let ece_saved = ece(&saved_probs, &test_y, 10);
+    let test_saved = class_report(&saved_probs.iter().map(|p| argmax(p).0).collect::<Vec<_>>(), &test_y);
     let test_rules = class_report(&te.iter().map(|e| argmax(&e.rule).0).collect::<Vec<_>>(), &test_y);
     let tmp = out.with_extension("safetensors.tmp");
     model.save(&tmp)?;
@@ -298,6 +340,9 @@ pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOpti
         ece_after,
         dev_ece_before,
         dev_ece_after,
+        ece_blend,
+        ece_saved,
+        output_temperature: model.output_temperature,
         encode_secs,
         train_secs,
     })
