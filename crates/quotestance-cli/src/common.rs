@@ -12,8 +12,8 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
     /// Also run the transformer heads (the stance head on the MiniLM encoder; needs
-    /// `python3 scripts/setup-models.py`). Off by default: on the real dev articles the
-    /// rule layer still scores higher (see assets/heads/stance.md).
+    /// `python3 scripts/setup-models.py`). Off by default: better stances on the corpus, on a par
+    /// on the real dev articles, but about 1 article/s (see assets/heads/stance.md).
     #[arg(long, conflicts_with = "rules_only")]
     pub models: bool,
     /// Run the rule layer alone (no model files needed; the default).
