@@ -12,14 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-5000}
 THREADS=${THREADS:-0}
-if [ ! -x /usr/bin/time ]; then
-    echo "installing GNU time (Debian package 'time')" >&2
-    apt-get install -y time >/dev/null || sudo apt-get install -y time >/dev/null
-fi
-cargo build --release -q -p quotestance-cli
-BIN=target/release/quotestance
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. benches/batch_common.sh
 
 python3 - "$WORK" "$N" <<'PY'
 import glob, gzip, html, json, sys
@@ -49,16 +42,6 @@ with open(f"{work}/archive.warc.gz", "wb") as w:
         http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
         w.write(record("response", f"p-{i:08d}", uri, "application/http; msgtype=response", http))
 PY
-
-# runs "$@" under /usr/bin/time -v; prints "peak_rss_kib seconds"
-measure() {
-    /usr/bin/time -v "$@" 2>"$WORK/time.txt" >/dev/null
-    local rss wall
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt" |
-        awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-    echo "$rss $wall"
-}
 
 report() { # name rss wall
     awk -v n="$N" -v m="$1" -v r="$2" -v w="$3" 'BEGIN { printf "%-26s %8d %14.1f %10.2f %12.0f\n", m, n, r/1024, w, n/w }'

@@ -11,14 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"2000 20000"}
 THREADS=${THREADS:-0}
-if [ ! -x /usr/bin/time ]; then
-    echo "installing GNU time (Debian package 'time')" >&2
-    apt-get install -y time >/dev/null || sudo apt-get install -y time >/dev/null
-fi
-cargo build --release -q -p quotestance-cli
-BIN=target/release/quotestance
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. benches/batch_common.sh
 
 python3 - "$WORK" $SIZES <<'PY'
 import glob, gzip, json, sys
@@ -32,16 +25,6 @@ for n in sizes:
             g.write(line)
             p.write(line)
 PY
-
-# runs "$@" under /usr/bin/time -v; prints "peak_rss_kib seconds"
-measure() {
-    /usr/bin/time -v "$@" 2>"$WORK/time.txt" >/dev/null
-    local rss wall
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt" |
-        awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-    echo "$rss $wall"
-}
 
 printf '%-8s %-22s %14s %10s %12s\n' articles mode peak_rss_MiB seconds articles/s
 for n in $SIZES; do

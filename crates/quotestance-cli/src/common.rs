@@ -11,9 +11,10 @@ pub struct PipelineArgs {
     /// Where the models live (default: $QUOTESTANCE_MODELS, else the user cache dir).
     #[arg(long, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
-    /// Also run the transformer heads (the NER and stance heads on one MiniLM encoder
-    /// pass per document; needs `python3 scripts/setup-models.py`). Off by default: on the
-    /// real dev articles the rule layer still scores higher on stance (see assets/heads/).
+    /// Also run the transformer heads (the NER and stance heads on one MiniLM encoder pass per
+    /// document; needs `python3 scripts/setup-models.py`). Off by default: better entities and
+    /// stances on the corpus, on a par on the real dev articles, but about 1 article/s (see
+    /// assets/heads/).
     #[arg(long, conflicts_with = "rules_only")]
     pub models: bool,
     /// Run the rule layer alone (no model files needed; the default).

@@ -42,18 +42,23 @@ fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("the binary runs")
 }
 
-/// The lines of every `{prefix}-NNNNN.jsonl` shard in OUTDIR, in shard order.
-fn shard_lines(out: &Path, prefix: &str) -> Vec<String> {
+/// The shard files `{prefix}-NNNNN.{ext}` in OUTDIR, in shard order.
+fn shard_files(out: &Path, prefix: &str, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(out)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let n = p.file_name().unwrap().to_str().unwrap();
-            n.starts_with(&format!("{prefix}-")) && n.ends_with(".jsonl")
+            n.starts_with(&format!("{prefix}-")) && n.ends_with(&format!(".{ext}"))
         })
         .collect();
     files.sort();
     files
+}
+
+/// The lines of every `{prefix}-NNNNN.jsonl` shard in OUTDIR, in shard order.
+fn shard_lines(out: &Path, prefix: &str) -> Vec<String> {
+    shard_files(out, prefix, "jsonl")
         .iter()
         .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(String::from).collect::<Vec<_>>())
         .collect()
@@ -170,20 +175,6 @@ fn every_record_appears_exactly_once() {
 
 // --- Parquet ----------------------------------------------------------------------------------
 
-/// The shard files `{prefix}-NNNNN.parquet` in OUTDIR, in shard order.
-fn parquet_shards(out: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_str().unwrap();
-            n.starts_with(&format!("{prefix}-")) && n.ends_with(".parquet")
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 /// A cell as JSON: strings, int64 and float32 (as the f64 of the f32), null.
 fn cell(a: &ArrayRef, row: usize) -> Value {
     if a.is_null(row) {
@@ -214,7 +205,7 @@ fn parquet_file(path: &Path) -> (SchemaRef, Vec<Map<String, Value>>) {
 
 /// Every row of the `{prefix}-NNNNN.parquet` shards, in shard order.
 fn parquet_rows(out: &Path, prefix: &str) -> Vec<Map<String, Value>> {
-    parquet_shards(out, prefix).iter().flat_map(|f| parquet_file(f).1).collect()
+    shard_files(out, prefix, "parquet").iter().flat_map(|f| parquet_file(f).1).collect()
 }
 
 /// A JSONL quotes row with its scores rounded to f32, as the Parquet table holds them.
@@ -343,7 +334,7 @@ fn parquet_in_and_out_give_the_labels_of_the_jsonl_path() {
     assert_eq!(docs.len(), n + 8, "every row yields a row");
 
     // JSONL in -> Parquet out: the quotes table in Python's quotes schema, with the JSONL rows
-    let (schema, _) = parquet_file(&parquet_shards(&out_pq, "quotes")[0]);
+    let (schema, _) = parquet_file(&shard_files(&out_pq, "quotes", "parquet")[0]);
     let got: Vec<(String, String)> = schema
         .fields()
         .iter()
