@@ -51,6 +51,10 @@ enum What {
         /// With --silver: the labels to take from it, comma-separated (default: all).
         #[arg(long, value_delimiter = ',')]
         silver_labels: Vec<String>,
+        /// Case noise: the chance that a training person name of two or more words
+        /// is also seen with its later words lower-cased ("Ruth hallam"); 0: off.
+        #[arg(long, default_value_t = 0.0)]
+        case_noise: f32,
         /// Do not train: score a head (this file, or "default": the one the models dir resolves to).
         #[arg(long)]
         eval_only: Option<PathBuf>,
@@ -117,7 +121,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
             }
         }
-        What::Ner { data, out, epochs, hidden, lr, seed, cache, silver, silver_labels, eval_only: None, .. } => {
+        What::Ner {
+            data,
+            out,
+            epochs,
+            hidden,
+            lr,
+            seed,
+            cache,
+            silver,
+            silver_labels,
+            case_noise,
+            eval_only: None,
+            ..
+        } => {
             let silver_labels = silver_labels
                 .iter()
                 .map(|l| EntityLabel::parse(l.trim()).with_context(|| format!("unknown entity label {l:?}")))
@@ -126,8 +143,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts =
-                TrainOptions { epochs, hidden, lr, seed, cache, silver, silver_labels, ..TrainOptions::default() };
+            let opts = TrainOptions {
+                epochs,
+                hidden,
+                lr,
+                seed,
+                cache,
+                silver,
+                silver_labels,
+                case_noise,
+                ..TrainOptions::default()
+            };
             let r = train_ner(&encoder, &data, &out, &opts)?;
             if !r.silver_stale.is_empty() {
                 eprintln!(
@@ -138,8 +164,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             println!(
-                "trained on {} docs ({} tokens, {} silver spans added), dev {} docs, test {} docs; best epoch {} (dev F1 {:.4})",
-                r.train_docs, r.train_tokens, r.silver_added, r.dev_docs, r.test_docs, r.best_epoch, r.dev_f1
+                "trained on {} docs ({} tokens, {} silver spans added, {} case-noise rows), dev {} docs, test {} docs; \
+                 best epoch {} (dev F1 {:.4})",
+                r.train_docs,
+                r.train_tokens,
+                r.silver_added,
+                r.case_noise_rows,
+                r.dev_docs,
+                r.test_docs,
+                r.best_epoch,
+                r.dev_f1
             );
             println!(
                 "encoding: {:.1}s, {} text tokens, {} real / {} padded tokens ({:.1}% fill); training {:.1}s",

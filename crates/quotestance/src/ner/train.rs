@@ -34,6 +34,10 @@ pub struct TrainOptions {
     pub silver: Option<PathBuf>,
     /// The silver labels to use (empty: all).
     pub silver_labels: Vec<EntityLabel>,
+    /// Case noise: the chance that a multi-word person name of a training
+    /// article also appears with its later words lower-cased ("Ruth hallam");
+    /// 0 turns it off. Only the casing features change (the encoder is uncased).
+    pub case_noise: f32,
 }
 
 impl Default for TrainOptions {
@@ -48,6 +52,7 @@ impl Default for TrainOptions {
             cache: None,
             silver: None,
             silver_labels: Vec::new(),
+            case_noise: 0.0,
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct TrainReport {
     pub silver_added: usize,
     /// Training articles whose silver labels are stale (left out).
     pub silver_stale: Vec<String>,
+    /// Rows added by case noise (see [`TrainOptions::case_noise`]).
+    pub case_noise_rows: usize,
     pub best_epoch: usize,
     pub dev_f1: f64,
     /// Per label, then "ALL" (micro), on the test split.
@@ -301,6 +308,64 @@ pub fn split_dev(docs: Vec<GoldDoc>) -> (Vec<GoldDoc>, Vec<GoldDoc>) {
     crate::train_util::split_dev(docs, |d| d.name.as_str())
 }
 
+/// Tokens on either side of a lower-cased name whose rows go in with it.
+const NOISE_CONTEXT: usize = 6;
+
+/// Case-noise rows of one training article. Copy slips lower-case the later
+/// words of names ("from Ruth hallam, the county's inspector");
+/// the casing features then say "not a name" where the context says "name".
+/// Each person name of two or more words is picked with chance `p`; in a copy
+/// of the text, its later words that open with an ASCII capital are
+/// lower-cased (same bytes, so the token offsets hold, and the uncased
+/// encoder's states are the same: only the casing features change). The
+/// rows of the tokens in and around the picked names come back with their
+/// gold labels, which are unchanged.
+pub(crate) fn case_noise_rows(doc: &GoldDoc, enc: &Encoded, p: f32, rng: &mut Rng) -> (Vec<f32>, Vec<u32>) {
+    if p <= 0.0 || enc.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let ix = OffsetIndex::new(&doc.text);
+    let mut bytes = doc.text.clone().into_bytes();
+    let mut picked: Vec<(usize, usize)> = Vec::new();
+    for &(s, e, label) in &doc.entities {
+        if label != EntityLabel::Person {
+            continue;
+        }
+        let (bs, be) = (ix.byte_of(s), ix.byte_of(e));
+        let starts: Vec<usize> =
+            (bs + 1..be).filter(|&b| bytes[b - 1] == b' ' && bytes[b].is_ascii_uppercase()).collect();
+        let chance = (rng.next() % 1_000_000) as f32 / 1_000_000.0;
+        if starts.is_empty() || chance >= p {
+            continue;
+        }
+        for b in starts {
+            bytes[b] = bytes[b].to_ascii_lowercase();
+        }
+        picked.push((bs, be));
+    }
+    if picked.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    // only ASCII letters changed case, so this is still UTF-8
+    let text = String::from_utf8(bytes).expect("ASCII case change keeps UTF-8");
+    let width = head_width(enc.hidden);
+    let x = head_inputs(&text, enc);
+    let y = token_labels(doc, enc);
+    let mut keep = vec![false; enc.len()];
+    for (i, t) in enc.tokens.iter().enumerate() {
+        if picked.iter().any(|&(s, e)| s <= t.bytes.start && t.bytes.start < e) {
+            let (lo, hi) = (i.saturating_sub(NOISE_CONTEXT), (i + NOISE_CONTEXT + 1).min(enc.len()));
+            keep[lo..hi].iter_mut().for_each(|k| *k = true);
+        }
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for i in (0..enc.len()).filter(|&i| keep[i]) {
+        xs.extend_from_slice(&x[i * width..(i + 1) * width]);
+        ys.push(y[i]);
+    }
+    (xs, ys)
+}
+
 /// Trains the head on the corpus in `data`, saves the best (by dev F1) to `out`.
 pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
     let (train_all, test) = load_corpus(data)?;
@@ -334,6 +399,13 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
     for (d, e) in train.iter().zip(&train_enc) {
         xs.extend(head_inputs(&d.text, e));
         ys.extend(token_labels(d, e));
+    }
+    let train_tokens = ys.len();
+    let mut noise_rng = Rng(opts.seed.max(1) ^ 0x9e37_79b9_7f4a_7c15);
+    for (d, e) in train.iter().zip(&train_enc) {
+        let (x, y) = case_noise_rows(d, e, opts.case_noise, &mut noise_rng);
+        xs.extend(x);
+        ys.extend(y);
     }
     let n = ys.len();
     let dev_gold: Vec<_> = dev.iter().map(|d| d.entities.clone()).collect();
@@ -383,9 +455,10 @@ pub fn train_ner(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions
         train_docs: train.len(),
         dev_docs: dev.len(),
         test_docs: test.len(),
-        train_tokens: n,
+        train_tokens,
         silver_added,
         silver_stale,
+        case_noise_rows: n - train_tokens,
         best_epoch,
         dev_f1: best_f1,
         test: test_scores,
@@ -470,5 +543,45 @@ mod tests {
         assert_eq!(get("PERSON").f1(), 1.0);
         assert_eq!((get("ORG").tp, get("ORG").fp, get("ORG").fn_), (0, 1, 1));
         assert_eq!((get("ALL").tp, get("ALL").fp, get("ALL").fn_), (1, 2, 1));
+    }
+
+    #[test]
+    fn case_noise_lowers_later_name_words_and_keeps_labels() {
+        // one token per word, hidden width 1, each state its token index
+        let text = "We heard from Ruth Hallam and from Leeds at length today.";
+        let pieces = ["We", "heard", "from", "Ruth", "Hallam", "and", "from", "Leeds", "at", "length", "today", "."];
+        let mut offsets = Vec::new();
+        let mut from = 0;
+        for p in pieces {
+            let s = text[from..].find(p).unwrap() + from;
+            offsets.push((s, s + p.len()));
+            from = s + p.len();
+        }
+        let ids: Vec<u32> = (0..pieces.len() as u32).collect();
+        let words: Vec<Option<u32>> = ids.iter().map(|&i| Some(i)).collect();
+        let tokens = crate::encode::tokens_from_offsets(text, &ids, &offsets, &words);
+        let enc = Encoded { hidden: 1, states: ids.iter().map(|&i| i as f32).collect(), tokens };
+        let doc = GoldDoc {
+            name: "a".into(),
+            text: text.into(),
+            entities: vec![(14, 25, EntityLabel::Person), (35, 40, EntityLabel::Gpe)],
+            sha256: String::new(),
+        };
+        let mut rng = Rng(7);
+        assert!(case_noise_rows(&doc, &enc, 0.0, &mut rng).1.is_empty(), "off");
+        let (x, y) = case_noise_rows(&doc, &enc, 1.0, &mut rng);
+        let width = head_width(1);
+        // tokens 0..=10 are within NOISE_CONTEXT of "Ruth"/"Hallam"; the full stop (11) is not
+        assert_eq!(y.len(), 11);
+        assert_eq!(x.len(), 11 * width);
+        assert_eq!(
+            &y[3..5],
+            &[bio_index(EntityLabel::Person, false) as u32, bio_index(EntityLabel::Person, true) as u32]
+        );
+        let cap = |t: usize| x[t * width + 3]; // first casing feature after the three state columns
+        assert_eq!(cap(3), 1.0, "the first name keeps its capital");
+        assert_eq!(cap(4), 0.0, "the surname is lower-cased");
+        assert_eq!(cap(7), 1.0, "other entities are left as they are");
+        assert_eq!(x[4 * width], 4.0, "the encoder state is the original one");
     }
 }
