@@ -244,9 +244,7 @@ impl RuleRecogniser {
                     // "Rhonda Fehr, the ...", "Rhonda Fehr, who ...", "Rhonda Fehr, leader of the Opposition"
                     let apposition = gap_after.starts_with(", ")
                         && next.as_deref().is_some_and(|w| {
-                            matches!(w, "a" | "an" | "the" | "who" | "whose" | "whom")
-                                || (lexicon::ROLE_NOUNS.contains(&w)
-                                    && !matches!(w, "report" | "motion" | "petition" | "statement" | "source"))
+                            matches!(w, "a" | "an" | "the" | "who" | "whose" | "whom") || role_head(w)
                         });
                     let after_role = prev.as_deref().is_some_and(|w| lexicon::ROLE_NOUNS.contains(&w) || w == "chief")
                         && text[ws[i - 1].end..ws[i].start].trim().is_empty();
@@ -337,10 +335,79 @@ impl RuleRecogniser {
                 }
             }
         }
-        out.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));
-        out.dedup_by(|b, a| b.range.start < a.range.end);
-        out
+        // last, so that the lower-case word is no surname for pass 2
+        let slipped = slipped_mentions(text, para_words.into_iter());
+        overlay(out, slipped)
     }
+}
+
+/// Role nouns that head no person in an apposition (", the report ...").
+fn role_head(w: &str) -> bool {
+    lexicon::ROLE_NOUNS.contains(&w) && !matches!(w, "report" | "motion" | "petition" | "statement" | "source")
+}
+
+/// [`role_head`]s that name a person, not a body ("the government").
+fn person_role(w: &str) -> bool {
+    role_head(w)
+        && !matches!(
+            w,
+            "group"
+                | "party"
+                | "council"
+                | "opposition"
+                | "union"
+                | "board"
+                | "trust"
+                | "department"
+                | "government"
+                | "campaign"
+        )
+}
+
+/// People whose surname lost its capital in the copy ("from Ruth hallam,
+/// the county's chief inspector, ..."): a capitalised known first
+/// name, not opening a sentence, then one lower-case word, then an
+/// apposition that names a role (", the|a|an" and a person's role noun within four
+/// words, no punctuation between). The apposition is what makes the pair a
+/// name; without it a first name before a common word is left alone. Over
+/// the words of one paragraph; byte ranges of "first-name word".
+fn slipped_surnames(text: &str, ws: &[Tok<'_>]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for i in 1..ws.len().saturating_sub(3) {
+        let (first, second) = (&ws[i], &ws[i + 1]);
+        let lower = second.text.len() >= 3 && second.text.chars().all(|c| c.is_lowercase());
+        if !first.is_cap()
+            || lexicon::first_name_gender(first.text).is_none()
+            || crate::ner::refine::sentence_initial(text, first.start)
+            || !lower
+            || &text[first.end..second.start] != " "
+            || SPEECH_VERBS.contains(&second.text)
+            || &text[second.end..ws[i + 2].start] != ", "
+            || !matches!(ws[i + 2].text, "the" | "a" | "an")
+        {
+            continue;
+        }
+        let role = ws[i + 3..ws.len().min(i + 7)]
+            .iter()
+            .scan(ws[i + 2].end, |prev_end, w| {
+                let gap = &text[*prev_end..w.start];
+                *prev_end = w.end;
+                gap.trim().is_empty().then_some(w)
+            })
+            .any(|w| person_role(&w.text.to_lowercase()));
+        if role {
+            out.push(first.start..second.end);
+        }
+    }
+    out
+}
+
+/// [`slipped_surnames`] of every paragraph, as person mentions.
+fn slipped_mentions<'a>(text: &str, paragraphs: impl Iterator<Item = Vec<Tok<'a>>>) -> Vec<Mention> {
+    paragraphs
+        .flat_map(|ws| slipped_surnames(text, &ws))
+        .map(|range| Mention { range, label: EntityLabel::Person, title: None, score: 0.5 })
+        .collect()
 }
 
 /// The title right before a name that starts at byte `start` ("Cllr", "Mrs.",
@@ -454,8 +521,9 @@ impl Recogniser for NerRecogniser {
         Ok(match self.combine {
             Combine::Model => model,
             Combine::ModelPeople => {
+                let slipped = slipped_mentions(n.text, seg.paragraphs.iter().map(|p| words(n.text, p.clone())));
                 let rules = RuleRecogniser.mentions(n, seg).into_iter().filter(|m| m.label != EntityLabel::Person);
-                overlay(model, rules.collect())
+                overlay(overlay(model, slipped), rules.collect())
             }
             Combine::ModelFirst => overlay(model, RuleRecogniser.mentions(n, seg)),
             Combine::RulesFirst => overlay(RuleRecogniser.mentions(n, seg), model),
@@ -489,6 +557,21 @@ mod tests {
         assert_eq!(persons("The William Knibb ward and Grant Street School."), Vec::<String>::new());
         let p = persons("Councillor Andrew Grant (Con) spoke. Cllr. Jo Bell said no. Later Grant's aide and Mrs Patel met Priya Shah.");
         assert_eq!(p, vec!["Andrew Grant", "Jo Bell", "Grant", "Patel", "Priya Shah"]);
+    }
+
+    #[test]
+    fn a_surname_that_lost_its_capital_needs_a_role_apposition() {
+        let t = "Criticism came from Ruth hallam, the county\u{2019}s chief inspector, and from others.";
+        assert_eq!(persons(t), vec!["Ruth hallam"]);
+        for t in [
+            // no role in the apposition; a speech verb; sentence-initial; a comma too many
+            "It came with Jane birch, the tree she planted in the park.",
+            "We asked and Jane said, the council inspector was wrong.",
+            "Ruth hallam, the county's chief inspector, came.",
+            "It came from Ruth hallam, the county council, its inspector and more.",
+        ] {
+            assert_eq!(persons(t), Vec::<String>::new(), "{t}");
+        }
     }
 
     fn spans(t: &str, forms: &[(&str, EntityLabel)]) -> Vec<EntitySpan> {

@@ -140,7 +140,7 @@ fn name_word(w: &str) -> bool {
 
 /// True when byte `i` opens a sentence: nothing but spaces and opening marks
 /// since the text start or a sentence end.
-fn sentence_initial(text: &str, i: usize) -> bool {
+pub(crate) fn sentence_initial(text: &str, i: usize) -> bool {
     let before = text[..i].trim_end_matches([' ', '\t', '"', '\'', '\u{201c}', '\u{2018}', '(', '\u{ab}', '\u{201e}']);
     if before.ends_with('.') && !before.ends_with("..") {
         // the full stop of an abbreviation ("U.S. Rep. Clarice", "J. R.") ends no sentence
