@@ -300,6 +300,12 @@ impl NerModel {
     }
 }
 
+/// The word at byte `start` hangs on the word before by an apostrophe ("s" of "Labour's").
+fn clitic(text: &str, start: usize) -> bool {
+    let mut before = text[..start].chars().rev();
+    matches!(before.next(), Some('\'' | '\u{2019}')) && before.next().is_some_and(char::is_alphanumeric)
+}
+
 /// Word-level BIO decoding: each word takes the label of its first piece; a
 /// B- starts a mention, an I- continues one of its label (or starts one); no
 /// mention goes on across a line break.
@@ -315,7 +321,11 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
             let kept = text[r.clone()].trim_end_matches(trailing).len();
             r.end = r.start + kept;
             let score = sum / n as f32;
-            if score >= min_score && r.start < r.end {
+            // a mention of function words alone ("of the") names nothing
+            let named = text[r.clone()].split(|c: char| !c.is_alphanumeric()).any(|w| {
+                !w.is_empty() && !matches!(w, "of" | "the" | "a" | "an" | "and" | "for" | "to" | "in" | "on" | "s")
+            });
+            if score >= min_score && r.start < r.end && named {
                 out.push(EntitySpan { span: ix.span(r), label, score });
             }
         }
@@ -326,8 +336,9 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
         let word = &text[range.clone()];
         match bio_label(best) {
             None => flush(&mut cur),
-            // a punctuation word never starts a mention
-            Some(_) if cur.is_none() && !word.chars().any(char::is_alphanumeric) => {}
+            // a punctuation word never starts a mention, nor does the clitic of a
+            // possessive ("s" of "Labour's", a word of its own to the tokenizer)
+            Some(_) if cur.is_none() && (!word.chars().any(char::is_alphanumeric) || clitic(text, range.start)) => {}
             Some((label, inside)) => {
                 // "Ruth Abernethy-Singh": a person's name goes on across a
                 // single space or a hyphen even when a piece is tagged B-
@@ -437,5 +448,33 @@ mod tests {
         assert_eq!(ents[0].span.start, 3);
         assert_eq!(ents[0].span.end, 3 + "Peter Oka\u{301}for".chars().count());
         assert!(decode(text, &enc, &probs, 0.95).is_empty());
+    }
+
+    #[test]
+    fn no_mention_opens_on_a_clitic_or_is_function_words_alone() {
+        // the tokenizer's words: "Labour" "’" "s" "health" "spokesperson" "spoke" "of" "the" "plan" "."
+        let text = "Labour\u{2019}s health spokesperson spoke of the plan.";
+        let forms = ["Labour", "\u{2019}", "s", "health", "spokesperson", "spoke", "of", "the", "plan", "."];
+        let mut offsets = Vec::new();
+        let mut from = 0;
+        for f in forms {
+            let s = text[from..].find(f).unwrap() + from;
+            offsets.push((s, s + f.len()));
+            from = s + f.len();
+        }
+        let ids: Vec<u32> = (0..forms.len() as u32).collect();
+        let words: Vec<Option<u32>> = ids.iter().map(|&i| Some(i)).collect();
+        let enc = Encoded { hidden: 0, states: Vec::new(), tokens: tokens_from_offsets(text, &ids, &offsets, &words) };
+        let mut probs = vec![0f32; enc.len() * N_LABELS];
+        let role = |inside| bio_index(EntityLabel::Role, inside);
+        for (t, l) in [(0, 0), (1, 0), (2, role(false)), (3, role(true)), (4, role(true)), (5, 0)] {
+            probs[t * N_LABELS + l] = 0.9;
+        }
+        for (t, l) in [(6, role(false)), (7, role(true)), (8, 0), (9, 0)] {
+            probs[t * N_LABELS + l] = 0.9;
+        }
+        let ents = decode(text, &enc, &probs, 0.0);
+        let got: Vec<&str> = ents.iter().map(|e| &text[e.bytes()]).collect();
+        assert_eq!(got, ["health spokesperson"]);
     }
 }
