@@ -5,7 +5,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use quotestance::encode::Encoder;
 use quotestance::model::EntityLabel;
 use quotestance::models::resolve_models_dir;
-use quotestance::ner::train::{evaluate_ner, train_ner, TrainOptions};
+use quotestance::ner::train::{evaluate_ner, score_table, train_ner, TrainOptions};
 use quotestance::ner::NerModel;
 use quotestance::stance_head::train::{train_stance, ClassReport, TrainOptions as StanceOptions};
 use std::path::PathBuf;
@@ -116,10 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 if head.as_os_str() == "default" { NerModel::load_default(&models)? } else { NerModel::load(&head)? };
             model.refine = !no_refine;
             let scores = evaluate_ner(&encoder, &model, &data, &split, cache.as_deref(), errors)?;
-            println!("| label | P | R | F1 |\n|---|---|---|---|");
-            for s in scores {
-                println!("| {} | {:.3} | {:.3} | {:.3} |", s.label, s.precision(), s.recall(), s.f1());
-            }
+            print!("{}", score_table(&scores));
         }
         What::Ner {
             data,

@@ -127,20 +127,25 @@ pub struct TrainReport {
 impl TrainReport {
     /// A markdown table of the test scores.
     pub fn table(&self) -> String {
-        let mut s = String::from("| label | P | R | F1 | gold | predicted |\n|---|---|---|---|---|---|\n");
-        for l in &self.test {
-            s.push_str(&format!(
-                "| {} | {:.3} | {:.3} | {:.3} | {} | {} |\n",
-                l.label,
-                l.precision(),
-                l.recall(),
-                l.f1(),
-                l.tp + l.fn_,
-                l.tp + l.fp
-            ));
-        }
-        s
+        score_table(&self.test)
     }
+}
+
+/// A markdown table of per-label scores, with gold and predicted counts.
+pub fn score_table(scores: &[LabelScore]) -> String {
+    let mut s = String::from("| label | P | R | F1 | gold | predicted |\n|---|---|---|---|---|---|\n");
+    for l in scores {
+        s.push_str(&format!(
+            "| {} | {:.3} | {:.3} | {:.3} | {} | {} |\n",
+            l.label,
+            l.precision(),
+            l.recall(),
+            l.f1(),
+            l.tp + l.fn_,
+            l.tp + l.fp
+        ));
+    }
+    s
 }
 
 fn read(path: &Path) -> Result<String> {
