@@ -390,6 +390,29 @@ impl Encoder {
     }
 }
 
+/// Tokens for tests: each of `pieces` found in `text` after the one before,
+/// ids 0, 1, ...; each piece its own word, or with `glue`, pieces with no gap
+/// between them one word (as word pieces are).
+#[cfg(test)]
+pub(crate) fn test_tokens(text: &str, pieces: &[&str], glue: bool) -> Vec<Token> {
+    let mut offsets: Vec<(usize, usize)> = Vec::new();
+    let mut words = Vec::new();
+    let mut from = 0;
+    for p in pieces {
+        let s = text[from..].find(p).expect("piece in text") + from;
+        let w = match words.last() {
+            Some(&Some(w)) if !(glue && offsets.last().is_some_and(|o| o.1 == s)) => w + 1,
+            Some(&w) => w.expect("set"),
+            None => 0,
+        };
+        words.push(Some(w));
+        offsets.push((s, s + p.len()));
+        from = s + p.len();
+    }
+    let ids: Vec<u32> = (0..pieces.len() as u32).collect();
+    tokens_from_offsets(text, &ids, &offsets, &words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,16 +482,7 @@ mod tests {
         // "Café “Zoë” 😀 ok": tokens as a tokenizer would report them (byte offsets).
         let text = "Caf\u{e9} \u{201c}Zo\u{eb}\u{201d} \u{1F600} ok";
         let pieces = ["Caf\u{e9}", "\u{201c}", "Zo\u{eb}", "\u{201d}", "\u{1F600}", "ok"];
-        let mut offsets = Vec::new();
-        let mut from = 0;
-        for p in pieces {
-            let s = text[from..].find(p).unwrap() + from;
-            offsets.push((s, s + p.len()));
-            from = s + p.len();
-        }
-        let ids: Vec<u32> = (0..pieces.len() as u32).collect();
-        let words: Vec<Option<u32>> = ids.iter().map(|&i| Some(i)).collect();
-        let toks = tokens_from_offsets(text, &ids, &offsets, &words);
+        let toks = test_tokens(text, &pieces, false);
         let chars: Vec<char> = text.chars().collect();
         for (t, p) in toks.iter().zip(pieces) {
             assert_eq!(&text[t.bytes.clone()], p);

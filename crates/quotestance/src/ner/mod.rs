@@ -389,28 +389,11 @@ impl EntityRecognizer for ModelRecognizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode::tokens_from_offsets;
+    use crate::encode::test_tokens;
 
     fn fake(text: &str, pieces: &[&str]) -> Encoded {
-        let mut offsets = Vec::new();
-        let mut from = 0;
-        for p in pieces {
-            let s = text[from..].find(p).unwrap() + from;
-            offsets.push((s, s + p.len()));
-            from = s + p.len();
-        }
-        let ids: Vec<u32> = (0..pieces.len() as u32).collect();
         // adjacent pieces (no gap between them) belong to one word
-        let mut words = Vec::new();
-        let mut w = 0u32;
-        for i in 0..pieces.len() {
-            if i > 0 && offsets[i].0 != offsets[i - 1].1 {
-                w += 1;
-            }
-            words.push(Some(w));
-        }
-        let tokens = tokens_from_offsets(text, &ids, &offsets, &words);
-        Encoded { hidden: 0, states: Vec::new(), tokens }
+        Encoded { hidden: 0, states: Vec::new(), tokens: test_tokens(text, pieces, true) }
     }
 
     #[test]
@@ -455,16 +438,7 @@ mod tests {
         // the tokenizer's words: "Labour" "’" "s" "health" "spokesperson" "spoke" "of" "the" "plan" "."
         let text = "Labour\u{2019}s health spokesperson spoke of the plan.";
         let forms = ["Labour", "\u{2019}", "s", "health", "spokesperson", "spoke", "of", "the", "plan", "."];
-        let mut offsets = Vec::new();
-        let mut from = 0;
-        for f in forms {
-            let s = text[from..].find(f).unwrap() + from;
-            offsets.push((s, s + f.len()));
-            from = s + f.len();
-        }
-        let ids: Vec<u32> = (0..forms.len() as u32).collect();
-        let words: Vec<Option<u32>> = ids.iter().map(|&i| Some(i)).collect();
-        let enc = Encoded { hidden: 0, states: Vec::new(), tokens: tokens_from_offsets(text, &ids, &offsets, &words) };
+        let enc = Encoded { hidden: 0, states: Vec::new(), tokens: test_tokens(text, &forms, false) };
         let mut probs = vec![0f32; enc.len() * N_LABELS];
         let role = |inside| bio_index(EntityLabel::Role, inside);
         for (t, l) in [(0, 0), (1, 0), (2, role(false)), (3, role(true)), (4, role(true)), (5, 0)] {

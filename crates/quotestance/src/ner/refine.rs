@@ -52,29 +52,6 @@ const TITLE_WORDS: &[&str] = &[
     "kc",
 ];
 
-/// Calendar words: capitalised inside a sentence but never a person alone.
-const CALENDAR: &[&str] = &[
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
 /// Surname particles ("Ó Ceallaigh", "de Vries", "ap Rhys", "Te Rito").
 fn is_particle(w: &str) -> bool {
     matches!(
@@ -133,8 +110,7 @@ fn name_word(w: &str) -> bool {
     is_cap(w)
         && !all_caps(w)
         && !is_title(w)
-        && !NOT_NAMES.contains(&w)
-        && !CALENDAR.contains(&w)
+        && !NOT_NAMES.contains(&w) // months and weekdays among them
         && lexicon::party_of(w).is_none()
 }
 

@@ -555,17 +555,8 @@ mod tests {
         // one token per word, hidden width 1, each state its token index
         let text = "We heard from Ruth Hallam and from Leeds at length today.";
         let pieces = ["We", "heard", "from", "Ruth", "Hallam", "and", "from", "Leeds", "at", "length", "today", "."];
-        let mut offsets = Vec::new();
-        let mut from = 0;
-        for p in pieces {
-            let s = text[from..].find(p).unwrap() + from;
-            offsets.push((s, s + p.len()));
-            from = s + p.len();
-        }
-        let ids: Vec<u32> = (0..pieces.len() as u32).collect();
-        let words: Vec<Option<u32>> = ids.iter().map(|&i| Some(i)).collect();
-        let tokens = crate::encode::tokens_from_offsets(text, &ids, &offsets, &words);
-        let enc = Encoded { hidden: 1, states: ids.iter().map(|&i| i as f32).collect(), tokens };
+        let tokens = crate::encode::test_tokens(text, &pieces, false);
+        let enc = Encoded { hidden: 1, states: (0..pieces.len()).map(|i| i as f32).collect(), tokens };
         let doc = GoldDoc {
             name: "a".into(),
             text: text.into(),
