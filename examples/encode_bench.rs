@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // as the CLI runs it: whole batches per thread
+    quotestance::encode::candle::single_threaded_cpu();
     let mut args = std::env::args().skip(1);
     let mut file = None;
     let (mut runs, mut threads, mut dump_n) = (5usize, 0usize, 8usize);

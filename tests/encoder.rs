@@ -1,6 +1,7 @@
 //! Encoder and NER integration tests. They need the model files
 //! (`python3 scripts/setup-models.py`); without them they print why and pass.
 
+use candle_core::Device;
 use quotestance::encode::{EncodeOptions, Encoder};
 use quotestance::model::EntityLabel;
 use quotestance::models::{encoder_present, resolve_models_dir};
@@ -106,4 +107,49 @@ fn ner_finds_people() {
     let people: Vec<&str> = ents.iter().filter(|e| e.label == EntityLabel::Person).map(|e| &text[e.bytes()]).collect();
     assert!(people.contains(&"Helen Marsh"), "{ents:?}");
     assert!(people.contains(&"Peter Okafor"), "{ents:?}");
+}
+
+/// The candle backend, claiming to run each batch on one thread, so that the
+/// encoder takes its side-by-side path (whatever candle's own threading is).
+struct SideBySide(quotestance::encode::candle::CandleBackend);
+
+impl quotestance::encode::Backend for SideBySide {
+    fn hidden_size(&self) -> usize {
+        self.0.hidden_size()
+    }
+    fn max_positions(&self) -> usize {
+        self.0.max_positions()
+    }
+    fn forward(&self, batch: &quotestance::encode::Batch) -> quotestance::Result<Vec<f32>> {
+        self.0.forward(batch)
+    }
+    fn name(&self) -> &str {
+        "side-by-side"
+    }
+    fn single_threaded(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn batches_side_by_side_give_the_same_states() {
+    let Some(dir) = models() else { return };
+    let enc_dir = dir.join("all-MiniLM-L6-v2");
+    let backend = quotestance::encode::candle::CandleBackend::load(&enc_dir, Device::Cpu).unwrap();
+    let mut side = Encoder::with_backend(&enc_dir, Box::new(SideBySide(backend)), 2).unwrap();
+    let mut one = Encoder::load(&dir, 2).unwrap();
+    // small batches, so that several run at once
+    let opts = EncodeOptions { max_batch_tokens: 64, ..EncodeOptions::default() };
+    side.set_options(opts).unwrap();
+    one.set_options(opts).unwrap();
+    let long = "The council leader said the report was damning. ".repeat(40);
+    let texts = ["Cllr Ann Lee resigned.", long.as_str(), "Labour called for her to go.", "No.", "He said it again."];
+    let (a, b) = (side.encode(&texts).unwrap(), one.encode(&texts).unwrap());
+    assert!(side.stats().batches > 3, "{:?}", side.stats());
+    assert_eq!(a.len(), texts.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.tokens.len(), y.tokens.len());
+        let diff = x.states.iter().zip(&y.states).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max);
+        assert!(diff < 1e-4, "max |diff| {diff}");
+    }
 }

@@ -30,6 +30,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // before any thread starts: whole batches per thread, not threads per product
+    quotestance::encode::candle::single_threaded_cpu();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Label(args) => label::run(args),

@@ -41,4 +41,9 @@ pub trait Backend: Send + Sync {
     fn forward(&self, batch: &Batch) -> Result<Vec<f32>>;
     /// A short name for reports ("candle-cpu").
     fn name(&self) -> &str;
+    /// True when one [`Backend::forward`] runs on the calling thread alone, so
+    /// that the encoder may run several batches side by side on its threads.
+    fn single_threaded(&self) -> bool {
+        false
+    }
 }
