@@ -180,6 +180,13 @@ impl Recogniser for RuleRecogniser {
 impl RuleRecogniser {
     /// The rule mentions of a text.
     pub fn mentions(&self, n: &Normalised<'_>, seg: &Segmented) -> Vec<Mention> {
+        let (found, slipped) = self.mentions_and_slipped(n, seg);
+        overlay(found, slipped)
+    }
+
+    /// The rule mentions, and apart from them the people of
+    /// [`slipped_surnames`] (which the NER recogniser adds to the head's).
+    fn mentions_and_slipped(&self, n: &Normalised<'_>, seg: &Segmented) -> (Vec<Mention>, Vec<Mention>) {
         let text = n.text;
         let mut out: Vec<Mention> = Vec::new();
         let mut surnames: Vec<String> = Vec::new();
@@ -335,9 +342,11 @@ impl RuleRecogniser {
                 }
             }
         }
+        out.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));
+        out.dedup_by(|b, a| b.range.start < a.range.end);
         // last, so that the lower-case word is no surname for pass 2
         let slipped = slipped_mentions(text, para_words.into_iter());
-        overlay(out, slipped)
+        (out, slipped)
     }
 }
 
@@ -521,8 +530,8 @@ impl Recogniser for NerRecogniser {
         Ok(match self.combine {
             Combine::Model => model,
             Combine::ModelPeople => {
-                let slipped = slipped_mentions(n.text, seg.paragraphs.iter().map(|p| words(n.text, p.clone())));
-                let rules = RuleRecogniser.mentions(n, seg).into_iter().filter(|m| m.label != EntityLabel::Person);
+                let (rules, slipped) = RuleRecogniser.mentions_and_slipped(n, seg);
+                let rules = rules.into_iter().filter(|m| m.label != EntityLabel::Person);
                 overlay(overlay(model, slipped), rules.collect())
             }
             Combine::ModelFirst => overlay(model, RuleRecogniser.mentions(n, seg)),

@@ -350,11 +350,7 @@ impl Encoder {
         let threads = if self.backend.single_threaded() { self.pool.current_num_threads().max(1) } else { 1 };
         for group in batches.chunks(threads) {
             let built: Vec<Batch> = group.iter().map(|b| build(&out, b)).collect();
-            let states: Vec<Result<Vec<f32>>> = if built.len() > 1 {
-                built.par_iter().map(|batch| self.backend.forward(batch)).collect()
-            } else {
-                built.iter().map(|batch| self.backend.forward(batch)).collect()
-            };
+            let states: Vec<Result<Vec<f32>>> = built.par_iter().map(|batch| self.backend.forward(batch)).collect();
             for ((b, batch), states) in group.iter().zip(&built).zip(states) {
                 let states = states?;
                 let seq = batch.seq;
