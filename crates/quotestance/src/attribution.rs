@@ -11,7 +11,7 @@ use crate::normalise::Normalised;
 use crate::people::People;
 use crate::quotes::QuoteCandidate;
 use crate::segment::Segmented;
-use crate::text::words;
+use crate::text::{within_any, words};
 use std::ops::Range;
 
 /// A resolved speaker.
@@ -68,7 +68,14 @@ struct Ctx<'a, 'b> {
     text: &'a str,
     seg: &'b Segmented,
     people: &'b People,
+    /// The inspectorate the article names, looked up once ([`Ctx::inspectorate`]).
+    inspectorate: std::cell::OnceCell<Option<String>>,
 }
+
+/// How many person mentions back a pronoun looks for its antecedent.
+const ANTECEDENT_MENTIONS: usize = 200;
+/// How many sentences back a motion or petition looks for the person who tabled it.
+const TABLER_SENTENCES: usize = 20;
 
 impl Ctx<'_, '_> {
     fn gender(&self, a: &Attribution) -> Option<Gender> {
@@ -93,35 +100,36 @@ impl Ctx<'_, '_> {
         self.people
             .mentions_before(pos)
             .take_while(|(m, _)| m.start >= lo)
-            .filter(|(m, _)| !skip.iter().any(|s| s.start <= m.start && m.end <= s.end))
+            .take(ANTECEDENT_MENTIONS)
+            .filter(|(m, _)| !within_any(skip, m))
             .find(|(_, p)| g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g))
             .map(|(_, p)| *p)
     }
 
     fn inspectorate(&self) -> Option<String> {
-        INSPECTORATES.iter().find(|n| self.text.contains(*n)).map(|n| {
-            if *n == "OFSTED" {
-                "Ofsted".to_string()
-            } else {
-                n.to_string()
-            }
-        })
+        self.inspectorate
+            .get_or_init(|| {
+                INSPECTORATES.iter().find(|n| self.text.contains(*n)).map(|n| {
+                    if *n == "OFSTED" {
+                        "Ofsted".to_string()
+                    } else {
+                        n.to_string()
+                    }
+                })
+            })
+            .clone()
     }
 
     /// The person in the nearest sentence (at or before `pos`) that mentions a motion or
     /// petition, outside any quote (inside one is its target).
     fn tabler(&self, pos: usize, noun: &str, spans: &[Range<usize>]) -> Option<usize> {
         let si = self.seg.sentence_of(pos)?;
-        (0..=si).rev().find_map(|i| {
+        (si.saturating_sub(TABLER_SENTENCES)..=si).rev().find_map(|i| {
             let r = &self.seg.sentences[i].range;
             if !self.text[r.clone()].to_lowercase().contains(noun) {
                 return None;
             }
-            self.people
-                .persons_in(r)
-                .into_iter()
-                .find(|(m, _)| !spans.iter().any(|s| s.start <= m.start && m.end <= s.end))
-                .map(|(_, p)| p)
+            self.people.persons_in(r).into_iter().find(|(m, _)| !within_any(spans, m)).map(|(_, p)| p)
         })
     }
 
@@ -183,7 +191,7 @@ pub fn attribute(
     people: &People,
 ) -> Vec<Option<Attribution>> {
     let text = n.text;
-    let cx = Ctx { text, seg, people };
+    let cx = Ctx { text, seg, people, inspectorate: std::cell::OnceCell::new() };
     let spans: Vec<Range<usize>> = quotes.iter().map(|q| q.content.clone()).collect();
     let mut out: Vec<Option<Attribution>> = Vec::with_capacity(quotes.len());
     let mut last: Option<(Attribution, usize, usize)> = None; // speaker, paragraph, end byte

@@ -11,7 +11,8 @@ use crate::model::EntityLabel;
 use crate::ner::{EntitySpan, NerModel};
 use crate::normalise::Normalised;
 use crate::segment::Segmented;
-use crate::text::{words, Tok};
+use crate::text::{overlaps_any, within_any, words, Tok};
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// An entity mention (byte range into the original text).
@@ -189,17 +190,17 @@ impl RuleRecogniser {
     fn mentions_and_slipped(&self, n: &Normalised<'_>, seg: &Segmented) -> (Vec<Mention>, Vec<Mention>) {
         let text = n.text;
         let mut out: Vec<Mention> = Vec::new();
-        let mut surnames: Vec<String> = Vec::new();
+        let mut surnames: HashSet<&str> = HashSet::new();
         let mut para_words: Vec<Vec<Tok<'_>>> = Vec::new();
         for p in &seg.paragraphs {
             para_words.push(words(text, p.clone()));
         }
         // words that stand alone right before a speech verb ("Voss told", "Pope said"): surnames in use
-        let mut speaking: Vec<&str> = Vec::new();
+        let mut speaking: HashSet<&str> = HashSet::new();
         for ws in &para_words {
             for w in ws.windows(2) {
                 if w[0].is_cap() && SPEECH_VERBS.contains(&w[1].text.to_lowercase().as_str()) {
-                    speaking.push(w[0].text);
+                    speaking.insert(w[0].text);
                 }
             }
         }
@@ -274,20 +275,19 @@ impl RuleRecogniser {
         for m in &out {
             let s = &text[m.range.clone()];
             if let Some(last) = s.split_whitespace().last() {
-                if s.split_whitespace().count() >= 2 && !surnames.iter().any(|x| x == last) {
-                    surnames.push(last.to_string());
+                if s.split_whitespace().count() >= 2 {
+                    surnames.insert(last);
                 }
             }
         }
+        // pass 1's mentions come in text order and do not overlap: binary searches below
+        let named: Vec<Range<usize>> = out.iter().map(|m| m.range.clone()).collect();
         // pass 2: bare surnames of known people
         for ws in &para_words {
             for (i, t) in ws.iter().enumerate() {
                 let bare = strip_possessive(text, t.range());
                 let b = &text[bare.clone()];
-                if !surnames.iter().any(|s| s == b) {
-                    continue;
-                }
-                if out.iter().any(|m| m.range.start < bare.end && bare.start < m.range.end) {
+                if !surnames.contains(b) || overlaps_any(&named, &bare) {
                     continue;
                 }
                 // not part of a longer capitalised run (an organisation: "Grant Thornton")
@@ -307,11 +307,15 @@ impl RuleRecogniser {
             }
         }
         // parties (as named) and simple roles
+        let mut people: Vec<Range<usize>> = out.iter().map(|m| m.range.clone()).collect();
+        people.sort_by_key(|r| r.start);
+        let mut pair_end = 0;
         for ws in &para_words {
             for (i, t) in ws.iter().enumerate() {
                 if let Some(two) = ws.get(i + 1).filter(|n| text[t.end..n.start] == *" ") {
                     let pair = &text[t.start..two.end];
                     if lexicon::party_of(pair).is_some() && pair.contains(' ') {
+                        pair_end = two.end;
                         out.push(Mention {
                             range: t.start..two.end,
                             label: EntityLabel::Party,
@@ -336,7 +340,8 @@ impl RuleRecogniser {
                         | "Liberals"
                         | "NDP"
                         | "DUP"
-                ) && !out.iter().any(|m| m.range.start <= t.start && t.end <= m.range.end)
+                ) && t.start >= pair_end
+                    && !within_any(&people, &t.range())
                 {
                     out.push(Mention { range: t.range(), label: EntityLabel::Party, title: None, score: 0.8 });
                 }

@@ -9,7 +9,8 @@ use crate::lexicon::{self, ROLE_NOUNS};
 use crate::model::{EntityLabel, Person};
 use crate::normalise::Normalised;
 use crate::segment::Segmented;
-use crate::text::{trim, words};
+use crate::text::{trim, window_ahead, window_back, words};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// People records and, for each mention, the person it belongs to.
@@ -25,11 +26,18 @@ pub struct People {
 impl People {
     /// The person mentioned inside a byte range, first mention first.
     pub fn persons_in(&self, r: &Range<usize>) -> Vec<(Range<usize>, usize)> {
-        self.mentions.iter().filter(|(m, _)| m.start >= r.start && m.end <= r.end).cloned().collect()
+        let from = self.mentions.partition_point(|(m, _)| m.start < r.start);
+        self.mentions[from..]
+            .iter()
+            .take_while(|(m, _)| m.start < r.end)
+            .filter(|(m, _)| m.end <= r.end)
+            .cloned()
+            .collect()
     }
-    /// The most recent mention before a byte offset.
+    /// The mentions that end before a byte offset, most recent first.
     pub fn mentions_before(&self, pos: usize) -> impl Iterator<Item = &(Range<usize>, usize)> {
-        self.mentions.iter().rev().filter(move |(m, _)| m.end <= pos)
+        let upto = self.mentions.partition_point(|(m, _)| m.start < pos);
+        self.mentions[..upto].iter().rev().filter(move |(m, _)| m.end <= pos)
     }
 }
 
@@ -54,17 +62,54 @@ fn compatible(a: &[&str], b: &[&str]) -> bool {
 /// the one person of the article whose full name starts with it, if only one
 /// does. After most titles one word is a surname ("Mr Dean", "Cllr Grant"):
 /// only a bare word, or one after Sir or Dame, can be a first name.
-fn first_name_of(people: &[Person], toks: &[&str], title: Option<&str>) -> Option<usize> {
+fn first_name_of(names: &NameIndex, toks: &[&str], title: Option<&str>) -> Option<usize> {
     let [first] = toks else { return None };
     if title.is_some_and(|t| !matches!(t, "Sir" | "Dame")) {
         return None;
     }
-    let mut hits = people.iter().filter(|p| {
-        let t = name_tokens(&p.name);
-        t.len() >= 2 && t[0] == *first
-    });
-    let hit = hits.next()?;
-    hits.next().is_none().then_some(hit.id)
+    match names.by_first.get(*first).map(Vec::as_slice) {
+        Some([only]) => Some(*only),
+        _ => None,
+    }
+}
+
+/// People by the words of their names, so that a mention finds its person without reading
+/// every person of the article: by last word (compatible names share it) and, for names of
+/// two words or more, by first word.
+#[derive(Default)]
+struct NameIndex {
+    by_last: HashMap<String, Vec<usize>>,
+    by_first: HashMap<String, Vec<usize>>,
+}
+
+impl NameIndex {
+    fn find(&self, people: &[Person], toks: &[&str]) -> Option<usize> {
+        let ids = self.by_last.get(*toks.last()?)?;
+        ids.iter().copied().find(|&p| compatible(&name_tokens(&people[p].name), toks))
+    }
+
+    fn add(&mut self, pid: usize, name: &str) {
+        let toks = name_tokens(name);
+        if let Some(last) = toks.last() {
+            let ids = self.by_last.entry(last.to_string()).or_default();
+            if !ids.contains(&pid) {
+                ids.push(pid);
+            }
+        }
+        if toks.len() >= 2 {
+            self.by_first.entry(toks[0].to_string()).or_default().push(pid);
+        }
+    }
+
+    fn rename(&mut self, pid: usize, old: &str, new: &str) {
+        let old_toks = name_tokens(old);
+        if old_toks.len() >= 2 {
+            if let Some(ids) = self.by_first.get_mut(old_toks[0]) {
+                ids.retain(|&p| p != pid);
+            }
+        }
+        self.add(pid, new);
+    }
 }
 
 fn role_like(s: &str) -> bool {
@@ -101,6 +146,7 @@ fn role_like(s: &str) -> bool {
 pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> People {
     let text = n.text;
     let mut out = People { mention_person: vec![None; mentions.len()], ..Default::default() };
+    let mut names = NameIndex::default();
     // cluster: full names first so that surnames attach to them
     let mut order: Vec<usize> = (0..mentions.len()).filter(|&i| mentions[i].label == EntityLabel::Person).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(name_tokens(&text[mentions[i].range.clone()]).len()));
@@ -108,11 +154,9 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
         let m = &mentions[i];
         let s = &text[m.range.clone()];
         let toks = name_tokens(s);
-        let found = out
-            .people
-            .iter()
-            .position(|p| compatible(&name_tokens(&p.name), &toks))
-            .or_else(|| first_name_of(&out.people, &toks, m.title.as_ref().map(|t| &text[t.clone()])));
+        let found = names
+            .find(&out.people, &toks)
+            .or_else(|| first_name_of(&names, &toks, m.title.as_ref().map(|t| &text[t.clone()])));
         let pid = match found {
             Some(p) => p,
             None => {
@@ -128,12 +172,14 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
                     gender: None,
                     mentions: Vec::new(),
                 });
+                names.add(out.people.len() - 1, s);
                 out.people.len() - 1
             }
         };
         out.mention_person[i] = Some(pid);
         let p = &mut out.people[pid];
         if toks.len() > name_tokens(&p.name).len() {
+            names.rename(pid, &p.name, s);
             p.name = s.to_string();
         }
         let variant = match &m.title {
@@ -170,10 +216,13 @@ pub fn build(n: &Normalised<'_>, seg: &Segmented, mentions: &[Mention]) -> Peopl
     out
 }
 
+/// How far (bytes) around a mention its party, ward and roles are read: about 50 words each way.
+const ATTRIBUTE_WINDOW: usize = 300;
+
+/// Party, ward and roles from the words around a mention (within [`ATTRIBUTE_WINDOW`]).
 fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
-    let after = &text[m.range.end..];
     let para_end = seg.paragraph_of(m.range.start).map(|i| seg.paragraphs[i].end).unwrap_or(text.len());
-    let after = &after[..para_end.saturating_sub(m.range.end).min(after.len())];
+    let after = &text[m.range.end..window_ahead(text, m.range.end, para_end.max(m.range.end), ATTRIBUTE_WINDOW)];
     // "(Con, Brackley East)" / "(Labour, Kingsthorpe South, shadow portfolio for ...)"
     if let Some(inner) = after.strip_prefix(" (").and_then(|s| s.split_once(')')).map(|(a, _)| a) {
         let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
@@ -212,6 +261,7 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
     // before the mention (same sentence): "Conservative councillor X", "Council leader X", "Leader of the Y, councillor X"
     let head = m.title.as_ref().map(|t| t.start).unwrap_or(m.range.start);
     let sent_start = seg.sentence_of(head).map(|i| seg.sentences[i].range.start).unwrap_or(0).min(head);
+    let sent_start = window_back(text, sent_start, head, ATTRIBUTE_WINDOW);
     let before = trim(text, sent_start..head, &[]);
     let ws = words(text, before.clone());
     if let Some(last) = ws.last() {

@@ -356,12 +356,15 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
     None
 }
 
-/// True when a speech cue occurs in the sentence before `pos`.
+/// How far back (bytes) a speech cue is looked for before a short quote: about 60 words.
+const CUE_WINDOW: usize = 400;
+
+/// True when a speech cue occurs in the sentence before `pos` (within [`CUE_WINDOW`]).
 fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
     let Some(si) = seg.sentence_of(pos) else {
         return false;
     };
-    let start = seg.sentences[si].range.start.min(pos);
+    let start = crate::text::window_back(text, seg.sentences[si].range.start.min(pos), pos, CUE_WINDOW);
     lower_words(text, start..pos)
         .iter()
         .any(|(_, w)| is_speech_verb(w) || w == "branded" || w == "labelled" || w == "described")
@@ -567,7 +570,10 @@ fn indirect_in_sentence(
     if ws.len() < 4 {
         return;
     }
-    let inside = |pos: usize| blocked.iter().any(|b| b.start <= pos && pos < b.end);
+    let inside = |pos: usize| {
+        let i = blocked.partition_point(|b| b.start <= pos);
+        i > 0 && pos < blocked[i - 1].end
+    };
     let mut found: Vec<QuoteCandidate> = Vec::new();
     let mut push = |content: Range<usize>, cue: Range<usize>, source: Option<Range<usize>>| {
         if content.is_empty() || words(text, content.clone()).len() < 2 {
@@ -575,7 +581,8 @@ fn indirect_in_sentence(
         }
         // a reported clause that runs into a direct quote stops before it
         let mut content = content;
-        if let Some(b) = blocked.iter().find(|b| b.start > content.start && b.start < content.end) {
+        let next = blocked.partition_point(|b| b.start <= content.start);
+        if let Some(b) = blocked.get(next).filter(|b| b.start < content.end) {
             let lead = &text[content.start..b.start];
             if lead.contains(':') || lead.trim_end().ends_with(',') {
                 content = trim(text, content.start..b.start, &['"', '\u{201c}', '\u{2018}', '\'', ':', ',', ' ']);
@@ -700,7 +707,8 @@ fn indirect_in_sentence(
         let Some(src) = subject(text, &ws, sent.start, vi) else {
             continue;
         };
-        if blocked.iter().any(|b| b.start < src.end && src.start < b.end) {
+        let first_after = blocked.partition_point(|b| b.end <= src.start);
+        if blocked.get(first_after).is_some_and(|b| b.start < src.end) {
             continue; // the words before the verb are a quotation: '"...," said X' is direct speech
         }
         let mut k = vi + 1;
@@ -847,14 +855,12 @@ pub fn find_quotes(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
         indirect_in_sentence(text, s.range.clone(), s.paragraph, &blocked, &mut reported);
     }
     // fragments quoted inside reported speech: the fragment stays (as mixed), the clause goes
+    let n_direct = quotes.len();
     for r in reported {
-        let inner: Vec<usize> = quotes
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| {
-                q.kind == QuoteKind::Direct && q.content.start >= r.content.start && q.content.end <= r.content.end + 4
-            })
-            .map(|(i, _)| i)
+        let first = quotes[..n_direct].partition_point(|q| q.content.start < r.content.start);
+        let inner: Vec<usize> = (first..n_direct)
+            .take_while(|&i| quotes[i].content.start <= r.content.end + 4)
+            .filter(|&i| quotes[i].kind == QuoteKind::Direct && quotes[i].content.end <= r.content.end + 4)
             .collect();
         if inner.is_empty() {
             quotes.push(r);

@@ -82,20 +82,15 @@ pub fn segment(n: &Normalised<'_>) -> Segmented {
         out.paragraphs.push(r);
     }
     for (pi, p) in out.paragraphs.iter().enumerate() {
-        let para = &text[p.clone()];
         let mut pieces: Vec<Range<usize>> = Vec::new();
-        for s in sentencex::segment("en", para) {
-            if s.is_empty() {
-                continue;
-            }
-            let off = s.as_ptr() as usize - para.as_ptr() as usize;
-            let r = trim_range(text, p.start + off..p.start + off + s.len());
-            if r.is_empty() {
-                continue;
-            }
-            match pieces.last_mut() {
-                Some(last) if ends_with_abbreviation(&text[last.clone()]) => last.end = r.end,
-                _ => pieces.push(r),
+        for chunk in chunks(text, p.clone()) {
+            let para = &text[chunk.clone()];
+            for s in sentencex::segment("en", para) {
+                if s.is_empty() {
+                    continue;
+                }
+                let off = s.as_ptr() as usize - para.as_ptr() as usize;
+                push_sentence(text, trim_range(text, chunk.start + off..chunk.start + off + s.len()), &mut pieces);
             }
         }
         if pieces.is_empty() {
@@ -104,6 +99,39 @@ pub fn segment(n: &Normalised<'_>) -> Segmented {
         out.sentences.extend(pieces.into_iter().map(|range| Sentence { range, paragraph: pi }));
     }
     out
+}
+
+/// The longest text (bytes) given to the sentence splitter at once. sentencex looks for the
+/// closing mark of every opening one to the end of what it is given, so a paragraph of
+/// thousands of unclosed marks would cost it quadratic time; longer paragraphs (no news
+/// paragraph is this long) are cut at a space into pieces of at most this size.
+const SPLITTER_CHUNK: usize = 4096;
+
+/// `para` in pieces of at most [`SPLITTER_CHUNK`] bytes, cut after a whitespace where there is one.
+fn chunks(text: &str, para: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = para.start;
+    while para.end - start > SPLITTER_CHUNK {
+        let limit = crate::text::window_ahead(text, start, para.end, SPLITTER_CHUNK);
+        let cut = text[start..limit].rfind(char::is_whitespace).map(|i| start + i + 1).filter(|&c| c > start);
+        let end = cut.unwrap_or(limit).max(start + 1);
+        let end = (end..=para.end).find(|&e| text.is_char_boundary(e)).unwrap_or(para.end);
+        out.push(start..end);
+        start = end;
+    }
+    out.push(start..para.end);
+    out
+}
+
+/// Adds a sentence, joining it to the previous one when that ended on an abbreviation.
+fn push_sentence(text: &str, r: Range<usize>, pieces: &mut Vec<Range<usize>>) {
+    if r.is_empty() {
+        return;
+    }
+    match pieces.last_mut() {
+        Some(last) if ends_with_abbreviation(&text[last.clone()]) => last.end = r.end,
+        _ => pieces.push(r),
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +149,21 @@ mod tests {
         let t = "Cllr. Jane Birch and Mr. J. R. Smith met Dr. Ahmed in St. Albans at No. 10 with U.S. officials. Then they left.";
         assert_eq!(sents(t).len(), 2, "{:?}", sents(t));
         assert_eq!(sents("Coun. Lee spoke. Prof. Ng agreed.").len(), 2);
+    }
+
+    #[test]
+    fn long_paragraphs_are_split_in_bounded_pieces_on_char_boundaries() {
+        let t = "\u{ab}a b ".repeat(3000);
+        let r = 0..t.len();
+        let pieces = chunks(&t, r.clone());
+        assert!(pieces.len() > 1);
+        assert_eq!(pieces.first().unwrap().start, 0);
+        assert_eq!(pieces.last().unwrap().end, t.len());
+        for w in pieces.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        assert!(pieces.iter().all(|p| p.len() <= SPLITTER_CHUNK && t.is_char_boundary(p.start)));
+        assert_eq!(chunks("short text", 0..10), vec![0..10]);
     }
 
     #[test]

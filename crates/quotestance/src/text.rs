@@ -82,9 +82,66 @@ pub fn trim(text: &str, r: Range<usize>, extra: &[char]) -> Range<usize> {
     start..start + t2.len()
 }
 
+/// The start of a look-back window: `pos - max` bytes, but not before `lo`, on a char boundary.
+/// Rules that read the words before a position read this window, not the whole sentence, so a
+/// sentence of thousands of words costs each position a bounded amount.
+pub fn window_back(text: &str, lo: usize, pos: usize, max: usize) -> usize {
+    let mut start = pos.saturating_sub(max).max(lo);
+    while start < pos && !text.is_char_boundary(start) {
+        start += 1;
+    }
+    start
+}
+
+/// The end of a look-ahead window: `pos + max` bytes, but not past `hi`, on a char boundary.
+pub fn window_ahead(text: &str, pos: usize, hi: usize, max: usize) -> usize {
+    let mut end = (pos + max).min(hi);
+    while end > pos && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// Whether `r` lies inside one of `spans` (sorted by start, not overlapping): a binary search.
+pub fn within_any(spans: &[Range<usize>], r: &Range<usize>) -> bool {
+    let i = spans.partition_point(|s| s.start <= r.start);
+    i > 0 && r.end <= spans[i - 1].end
+}
+
+/// Whether `r` overlaps one of `spans` (sorted by start, not overlapping): a binary search.
+pub fn overlaps_any(spans: &[Range<usize>], r: &Range<usize>) -> bool {
+    let i = spans.partition_point(|s| s.end <= r.start);
+    spans.get(i).is_some_and(|s| s.start < r.end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_any_finds_the_enclosing_span() {
+        let spans = [2..5, 8..12, 20..30];
+        assert!(within_any(&spans, &(3..5)));
+        assert!(within_any(&spans, &(8..12)));
+        assert!(!within_any(&spans, &(4..9)));
+        assert!(!within_any(&spans, &(0..1)));
+        assert!(!within_any(&spans, &(13..14)));
+        assert!(!within_any(&[], &(0..1)));
+        assert!(overlaps_any(&spans, &(4..9)));
+        assert!(overlaps_any(&spans, &(11..21)));
+        assert!(!overlaps_any(&spans, &(5..8)));
+        assert!(!overlaps_any(&spans, &(30..40)));
+    }
+
+    #[test]
+    fn windows_stay_on_char_boundaries() {
+        let t = "a\u{201c}b\u{201d}c";
+        assert_eq!(window_back(t, 0, t.len(), 3), 8);
+        assert!(t.is_char_boundary(window_back(t, 0, 6, 4)));
+        assert!(t.is_char_boundary(window_ahead(t, 0, t.len(), 2)));
+        assert_eq!(window_ahead(t, 0, 4, 100), 4);
+        assert_eq!(window_ahead(t, 0, t.len(), 3), 1);
+    }
 
     #[test]
     fn tokens_keep_apostrophes_and_initials() {
