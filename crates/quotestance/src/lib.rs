@@ -15,6 +15,7 @@
 //! }
 //! ```
 
+pub mod budget;
 pub mod encode;
 pub mod error;
 pub mod eval;
@@ -24,6 +25,7 @@ pub mod ner;
 pub mod normalise;
 pub mod segment;
 
+pub use budget::Budget;
 pub use error::{Error, Result};
 pub use model::*;
 pub mod pipeline;

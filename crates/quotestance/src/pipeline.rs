@@ -1,6 +1,7 @@
 //! The pipeline: runs the stages in order and assembles [`Annotated`].
 
 use crate::attribution::{attribute, Attribution};
+use crate::budget::Budget;
 use crate::encode::{Encoded, Encoder};
 use crate::entities::{Combine, Mention, NerRecogniser, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
@@ -17,6 +18,8 @@ use crate::{events, lexicon, people, stance};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// Settings of a [`Pipeline`] (serde, so it can come from JSON or Python kwargs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,11 +40,21 @@ pub struct Config {
     pub max_bytes: usize,
     /// Below this probability a quote's stance falls back to `other`.
     pub abstain_threshold: f32,
+    /// A document that takes longer than this many milliseconds stops with
+    /// [`Error::Deadline`] (checked between stages and encoder batches); 0: no limit.
+    pub deadline_ms: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { models_dir: None, use_models: false, threads: 0, max_bytes: 8 * 1024 * 1024, abstain_threshold: 0.0 }
+        Config {
+            models_dir: None,
+            use_models: false,
+            threads: 0,
+            max_bytes: 8 * 1024 * 1024,
+            abstain_threshold: 0.0,
+            deadline_ms: 0,
+        }
     }
 }
 
@@ -118,6 +131,14 @@ impl Pipeline {
 
     /// Labels one document.
     pub fn annotate(&self, doc: &Document) -> Result<Annotated> {
+        self.annotate_cancellable(doc, None)
+    }
+
+    /// Labels one document, stopping with [`Error::Cancelled`] once `cancel` is set (from
+    /// another thread) and with [`Error::Deadline`] past [`Config::deadline_ms`].
+    pub fn annotate_cancellable(&self, doc: &Document, cancel: Option<&AtomicBool>) -> Result<Annotated> {
+        let limit = (self.config.deadline_ms > 0).then(|| Duration::from_millis(self.config.deadline_ms));
+        let budget = Budget::new(limit, cancel);
         if doc.text.len() > self.config.max_bytes {
             return Err(Error::Input(format!(
                 "document {:?} has {} bytes, over the limit of {} (Config::max_bytes)",
@@ -129,15 +150,18 @@ impl Pipeline {
         let text = doc.text.as_str();
         // 4: one encoder pass per document, shared by every head
         let encoded = match &self.encoder {
-            Some(enc) => {
-                Some(enc.encode(&[text])?.pop().ok_or_else(|| Error::Internal("encoder returned nothing".into()))?)
-            }
+            Some(enc) => Some(
+                enc.encode_within(&[text], &budget)?
+                    .pop()
+                    .ok_or_else(|| Error::Internal("encoder returned nothing".into()))?,
+            ),
             None => None,
         };
         let dctx = DocContext { text, encoded: encoded.as_ref() };
         let Stages { norm, seg, cands, mentions, people, speakers, callers, targets } =
-            self.stages(text, encoded.as_ref())?;
+            self.stages(text, encoded.as_ref(), &budget)?;
         // 7: stance and targets
+        budget.check("stance")?;
         let at_issue = stance::person_at_issue(&people, &callers);
         let inputs = stance_inputs(text, &cands, &speakers, &people, &targets);
         let scores = self.stance.classify(&dctx, &inputs);
@@ -214,12 +238,18 @@ impl Pipeline {
 
     /// Stages 1-6 and the article's targets: the rules, and the recogniser on
     /// the document's encoder pass (`encoded`, when the pipeline runs one).
-    fn stages<'t>(&self, text: &'t str, encoded: Option<&Encoded>) -> Result<Stages<'t>> {
+    fn stages<'t>(&self, text: &'t str, encoded: Option<&Encoded>, budget: &Budget<'_>) -> Result<Stages<'t>> {
+        budget.check("normalise")?;
         let norm = normalise(text);
+        budget.check("segment")?;
         let seg = segment(&norm);
+        budget.check("quotes")?;
         let cands = find_quotes(&norm, &seg);
+        budget.check("entities")?;
         let mentions = self.recogniser.recognise(&norm, &seg, encoded)?;
+        budget.check("people")?;
         let people = people::build(&norm, &seg, &mentions);
+        budget.check("attribution")?;
         let speakers = attribute(&norm, &seg, &cands, &people);
         let callers = stance::callers(text, &cands, &speakers);
         let targets = stance::article_targets(text, &cands, &speakers, &people, &callers);
@@ -236,7 +266,10 @@ impl Pipeline {
             Some(enc) if self.recogniser.needs_encoder() => enc.encode(&[text]).ok().and_then(|mut v| v.pop()),
             _ => None,
         };
-        let st = self.stages(text, encoded.as_ref()).or_else(|_| Pipeline::rules().stages(text, None));
+        let unlimited = Budget::unlimited();
+        let st = self
+            .stages(text, encoded.as_ref(), &unlimited)
+            .or_else(|_| Pipeline::rules().stages(text, None, &unlimited));
         let Ok(st) = st else { return (Vec::new(), Vec::new()) };
         let inputs = stance_inputs(text, &st.cands, &st.speakers, &st.people, &st.targets);
         (st.cands, inputs)

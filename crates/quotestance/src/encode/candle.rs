@@ -46,6 +46,7 @@ impl CandleBackend {
         let raw = std::fs::read_to_string(&config_path).map_err(|e| not_found(&config_path, e.to_string()))?;
         let config: BertConfig =
             serde_json::from_str(&raw).map_err(|e| not_found(&config_path, format!("not a BERT config: {e}")))?;
+        crate::models::check_finite(&weights)?;
         // SAFETY: the file is memory-mapped read-only; the mapping is not
         // changed while the model lives (the setup script replaces folders
         // atomically by rename, never in place).

@@ -17,6 +17,7 @@ pub mod candle;
 
 pub use backend::{Backend, Batch};
 
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::models::{encoder_dir, not_found, require_file};
 use crate::normalise::OffsetIndex;
@@ -307,10 +308,15 @@ impl Encoder {
 
     /// Encodes texts; one [`Encoded`] per text, in order.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Encoded>> {
-        self.pool.install(|| self.encode_inner(texts))
+        self.encode_within(texts, &Budget::unlimited())
     }
 
-    fn encode_inner(&self, texts: &[&str]) -> Result<Vec<Encoded>> {
+    /// [`Encoder::encode`], checking `budget` before each group of batches.
+    pub fn encode_within(&self, texts: &[&str], budget: &Budget<'_>) -> Result<Vec<Encoded>> {
+        self.pool.install(|| self.encode_inner(texts, budget))
+    }
+
+    fn encode_inner(&self, texts: &[&str], budget: &Budget<'_>) -> Result<Vec<Encoded>> {
         let hidden = self.backend.hidden_size();
         let mut out: Vec<Encoded> = Vec::with_capacity(texts.len());
         for t in texts {
@@ -349,6 +355,7 @@ impl Encoder {
         // as there are threads; otherwise the backend spreads each batch itself
         let threads = if self.backend.single_threaded() { self.pool.current_num_threads().max(1) } else { 1 };
         for group in batches.chunks(threads) {
+            budget.check("encode")?;
             let built: Vec<Batch> = group.iter().map(|b| build(&out, b)).collect();
             let states: Vec<Result<Vec<f32>>> = built.par_iter().map(|batch| self.backend.forward(batch)).collect();
             for ((b, batch), states) in group.iter().zip(&built).zip(states) {

@@ -244,6 +244,7 @@ impl NerModel {
         if !path.is_file() {
             return Err(not_found(path, "no NER head there"));
         }
+        crate::models::check_finite(path)?;
         let tensors = candle_core::safetensors::load(path, &Device::Cpu)
             .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
         let shape = |name: &str| -> Result<Vec<usize>> {

@@ -230,6 +230,7 @@ impl StanceModel {
         if !path.is_file() {
             return Err(not_found(path, "no stance head there"));
         }
+        crate::models::check_finite(path)?;
         let tensors = candle_core::safetensors::load(path, &Device::Cpu)
             .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
         let scalar = |name: &str, default: f32| -> f32 {
