@@ -171,6 +171,9 @@ impl Ctx<'_, '_> {
 
 fn is_org_like(s: &str) -> bool {
     let t = s.trim();
+    if !t.contains(' ') && (NOT_NP_START.contains(&t.to_lowercase().as_str()) || matches!(t, "The" | "A" | "An")) {
+        return false; // "In", "The", "And": a fragment, not a name
+    }
     let first_cap = t.chars().next().is_some_and(|c| c.is_uppercase());
     let lower = t.to_lowercase();
     first_cap
@@ -275,9 +278,14 @@ fn resolve(
     let text = cx.text;
     let src = core_of(text, src);
     let s = text[src.clone()].trim();
+    if lexicon::is_outlet(s) {
+        return None; // "told Sky News", "according to the Herald": the outlet reports, it does not speak
+    }
     let lower = s.to_lowercase();
-    // 1. a named person inside the source phrase (not a possessor: "Smith's spokesman")
-    let indefinite = lower.starts_with("a ") || lower.starts_with("an ") || lower.starts_with("spokes");
+    // 1. a named person inside the source phrase (not a possessor: "Smith's spokesman"; not in
+    // "a spokesman for Smith", but in "a statement from Smith")
+    let indefinite = (lower.starts_with("a ") || lower.starts_with("an ") || lower.starts_with("spokes"))
+        && !lower.split_whitespace().take(4).any(|w| w == "from" || w == "by");
     if !indefinite {
         for (m, pid) in cx.people.persons_in(&src) {
             let after = &text[m.end..];
@@ -296,7 +304,12 @@ fn resolve(
             return Some(cx.person(pid, src, "pronoun-recent", 0.8));
         }
         if let Some((prev, para, _)) = last {
-            if q.paragraph <= para + 3 && (g.is_none() || cx.gender(prev).is_none_or(|x| Some(x) == g)) {
+            // "he"/"she" continue a person or a gendered description, never an organisation
+            let fits = match g {
+                None => true,
+                Some(g) => cx.gender(prev).map_or(prev.person.is_some(), |x| x == g),
+            };
+            if q.paragraph <= para + 3 && fits {
                 return Some(Attribution { mention: Some(src), score: 0.8, rule: "pronoun-speaker", ..prev.clone() });
             }
         }
@@ -369,6 +382,152 @@ fn resolve(
             }
         }
     }
-    // 7. the description itself
-    Some(Attribution { name: s.to_string(), person: None, mention: Some(src), score: 0.5, rule: "description" })
+    // 7. the description itself: its noun phrase, or no speaker when the words hold none
+    let np = description_np(text, src.clone())?;
+    if np != src {
+        // the phrase held a clause: its noun phrase may be a pronoun or an organisation
+        let core = text[np.clone()].trim();
+        if lexicon::pronoun(core).is_some() || is_org_like(core) {
+            return resolve(cx, q, np, last, spans, qi);
+        }
+    }
+    Some(Attribution {
+        name: text[np].trim().to_string(),
+        person: None,
+        mention: Some(src),
+        score: 0.5,
+        rule: "description",
+    })
+}
+
+/// Words a description never starts with: conjunctions, prepositions, time words.
+const NOT_NP_START: &[&str] = &[
+    "and",
+    "but",
+    "or",
+    "so",
+    "as",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "of",
+    "with",
+    "by",
+    "from",
+    "after",
+    "before",
+    "when",
+    "while",
+    "since",
+    "then",
+    "also",
+    "yesterday",
+    "today",
+    "tonight",
+    "earlier",
+    "later",
+    "meanwhile",
+    "however",
+    "despite",
+    "amid",
+    "during",
+    "which",
+    "who",
+    "that",
+    "this",
+    "it",
+    "there",
+    "here",
+];
+
+/// Words that end a description's noun phrase: finite verbs and auxiliaries after its head.
+const NP_STOPS: &[&str] = &[
+    "has",
+    "have",
+    "had",
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "would",
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "should",
+    "shall",
+    "did",
+    "does",
+    "do",
+    "went",
+    "hit",
+    "came",
+    "made",
+    "took",
+    "gave",
+    "got",
+    "said",
+    "says",
+    "told",
+    "added",
+    "called",
+    "urged",
+    "accused",
+    "claimed",
+    "warned",
+    "demanded",
+    "backed",
+    "welcomed",
+    "criticised",
+    "criticized",
+    "dismissed",
+    "rejected",
+    "stated",
+    "wrote",
+    "declared",
+    "announced",
+    "responded",
+    "argued",
+    "insisted",
+    "including",
+    "which",
+    "who",
+    "whose",
+    "where",
+    "when",
+    "while",
+];
+
+/// The noun phrase of a description phrase ("The Lib Dems have hit back" -> "The Lib Dems";
+/// "And as the findings became known, Republicans went on the attack" -> "Republicans"): after
+/// the last comma when a clause opens it, without a leading conjunction or preposition, up to
+/// the first finite verb or relative word. `None` when no noun phrase is left ("to the", "In").
+fn description_np(text: &str, src: Range<usize>) -> Option<Range<usize>> {
+    let ws = words(text, src.clone());
+    let lower: Vec<String> = ws.iter().map(|w| w.text.to_lowercase()).collect();
+    let mut first = 0;
+    // a clause before a comma ("As the findings became known, Republicans ...")
+    if lower.first().is_some_and(|w| NOT_NP_START.contains(&w.as_str())) {
+        if let Some(k) = (1..ws.len()).rev().find(|&k| text[ws[k - 1].end..ws[k].start].contains(',')) {
+            first = k;
+        }
+    }
+    while first < ws.len() && NOT_NP_START.contains(&lower[first].as_str()) {
+        first += 1;
+    }
+    let mut end = first;
+    while end < ws.len() && (end == first || !NP_STOPS.contains(&lower[end].as_str())) {
+        end += 1;
+    }
+    let content = ws[first..end].iter().filter(|w| !matches!(w.text, "the" | "The" | "a" | "A" | "an" | "An"));
+    if first >= end || content.count() == 0 {
+        return None;
+    }
+    let r = crate::text::trim(text, ws[first].start..ws[end - 1].end, &[',', '(', ')']);
+    let same_words = first == 0 && end == ws.len();
+    Some(if same_words { src } else { r })
 }

@@ -36,6 +36,19 @@ pub trait Recogniser: Send + Sync {
     }
 }
 
+/// News outlets and companies are organisations, never people ("told Sky News", "Bway Corp"): a
+/// PERSON mention whose words name an outlet ([`lexicon::is_outlet`]) or end like a company's
+/// name ([`lexicon::is_company_name`]) becomes an ORG, whichever recogniser found it.
+pub fn outlets_are_organisations(text: &str, mentions: &mut [Mention]) {
+    for m in mentions.iter_mut().filter(|m| m.label == EntityLabel::Person) {
+        let name = &text[m.range.clone()];
+        if lexicon::is_outlet(name) || lexicon::is_company_name(name) {
+            m.label = EntityLabel::Org;
+            m.title = None;
+        }
+    }
+}
+
 /// The rule-based recogniser.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RuleRecogniser;

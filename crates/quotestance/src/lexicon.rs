@@ -1139,3 +1139,142 @@ pub fn pronoun(word: &str) -> Option<Option<Gender>> {
         _ => None,
     }
 }
+
+/// Words that name a news outlet or programme when they end a capitalised name ("Sky News",
+/// "the Herald", "Good Morning Britain"), and outlets known by an acronym or one word.
+const OUTLET_HEADS: &[&str] = &[
+    "News",
+    "Times",
+    "Post",
+    "Herald",
+    "Guardian",
+    "Telegraph",
+    "Journal",
+    "Gazette",
+    "Mail",
+    "Express",
+    "Mirror",
+    "Chronicle",
+    "Echo",
+    "Tribune",
+    "Standard",
+    "Observer",
+    "Independent",
+    "Argus",
+    "Advertiser",
+    "Examiner",
+    "Globe",
+    "Radio",
+    "TV",
+    "Television",
+    "Network",
+    "Britain",
+    "Programme",
+    "Show",
+    "Newsnight",
+    "Breakfast",
+    "Today",
+    "Press",
+    "Reporter",
+    "Sentinel",
+    "Courier",
+    "Enquirer",
+    "Bulletin",
+    "Record",
+];
+const OUTLETS: &[&str] = &[
+    "BBC",
+    "ABC",
+    "CBC",
+    "CBS",
+    "NBC",
+    "CNN",
+    "ITV",
+    "RTÉ",
+    "RTE",
+    "RNZ",
+    "Newshub",
+    "Newstalk",
+    "CTV",
+    "Sky",
+    "Reuters",
+    "AP",
+    "AAP",
+    "AFP",
+    "Bloomberg",
+    "Politico",
+    "Axios",
+    "Fox",
+    "MSNBC",
+    "NPR",
+    "PBS",
+    "1News",
+    "Stuff",
+    "TVNZ",
+    "LBC",
+    "Channel",
+    "SBS",
+];
+
+/// Last words that make a name a company or body ("Bway Corp", "Acme Holdings Ltd").
+const COMPANY_SUFFIXES: &[&str] = &[
+    "Corp",
+    "Corp.",
+    "Corporation",
+    "Inc",
+    "Inc.",
+    "Ltd",
+    "Ltd.",
+    "Limited",
+    "plc",
+    "PLC",
+    "LLC",
+    "LLP",
+    "Co.",
+    "Holdings",
+    "Group",
+    "Partners",
+    "Bank",
+    "Council",
+    "Trust",
+    "Association",
+    "Union",
+    "Foundation",
+];
+
+/// Whether a capitalised name ends like a company or body's name ("Bway Corp", "Acme Group").
+pub fn is_company_name(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    words.len() >= 2 && words.last().is_some_and(|w| COMPANY_SUFFIXES.contains(w))
+}
+
+/// Whether a name (as written, "the" allowed) is a news outlet or programme: told something or
+/// reporting, it is never the speaker of what it reports, and never a person.
+pub fn is_outlet(name: &str) -> bool {
+    let name = name.trim();
+    let bare = name.strip_prefix("the ").or_else(|| name.strip_prefix("The "));
+    let words: Vec<&str> = bare.unwrap_or(name).split_whitespace().collect();
+    let Some(last) = words.last() else { return false };
+    let capitalised = words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_numeric()));
+    let head_named = OUTLET_HEADS.contains(last) && (words.len() >= 2 || bare.is_some());
+    capitalised && (OUTLETS.contains(&words[0]) || head_named)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outlets_are_recognised_by_name() {
+        for o in
+            ["Sky News", "the Herald", "Good Morning Britain", "BBC", "ABC", "RNZ", "The Irish Times", "BBC Radio 4"]
+        {
+            assert!(is_outlet(o), "{o}");
+        }
+        for n in ["Jess Phillips", "Labour", "the council", "News", "Ann Times-Bee", "chief executive"] {
+            assert!(!is_outlet(n), "{n}");
+        }
+        assert!(is_company_name("Bway Corp") && is_company_name("Acme Holdings"));
+        assert!(!is_company_name("Corp") && !is_company_name("Ann Bee"));
+    }
+}

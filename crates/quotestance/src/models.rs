@@ -95,12 +95,14 @@ pub fn check_finite(path: &Path) -> Result<()> {
         .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
     for (name, view) in st.tensors() {
         let bad = match view.dtype() {
-            safetensors::Dtype::F32 => view.data().chunks_exact(4).position(|b| {
-                !f32::from_le_bytes(b.try_into().expect("4 bytes")).is_finite()
-            }),
-            safetensors::Dtype::F64 => view.data().chunks_exact(8).position(|b| {
-                !f64::from_le_bytes(b.try_into().expect("8 bytes")).is_finite()
-            }),
+            safetensors::Dtype::F32 => view
+                .data()
+                .chunks_exact(4)
+                .position(|b| !f32::from_le_bytes(b.try_into().expect("4 bytes")).is_finite()),
+            safetensors::Dtype::F64 => view
+                .data()
+                .chunks_exact(8)
+                .position(|b| !f64::from_le_bytes(b.try_into().expect("8 bytes")).is_finite()),
             _ => None,
         };
         if let Some(i) = bad {

@@ -246,7 +246,8 @@ impl Pipeline {
         budget.check("quotes")?;
         let cands = find_quotes(&norm, &seg);
         budget.check("entities")?;
-        let mentions = self.recogniser.recognise(&norm, &seg, encoded)?;
+        let mut mentions = self.recogniser.recognise(&norm, &seg, encoded)?;
+        crate::entities::outlets_are_organisations(text, &mut mentions);
         budget.check("people")?;
         let people = people::build(&norm, &seg, &mentions);
         budget.check("attribution")?;

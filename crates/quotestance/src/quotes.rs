@@ -249,7 +249,7 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
         return (!src.is_empty()).then_some((s..s, src));
     }
     let ws = lower_words(text, clause.clone());
-    if ws.is_empty() || ws.len() > 16 {
+    if ws.is_empty() || ws.len() > 32 {
         return None;
     }
     // "said X" / "X said" within the first words
@@ -295,6 +295,13 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
     let sent_start =
         seg.sentence_of(core_end.saturating_sub(1)).map(|i| seg.sentences[i].range.start).unwrap_or(lo).max(lo);
     let ws = lower_words(text, sent_start..core_end);
+    let adjunct_verb = verb_before_adjunct(&ws);
+    let ws = &ws[..adjunct_verb.map_or(ws.len(), |v| v + 1)];
+    // "Malone said in part:": the clause ends at the verb
+    let core_end = match (adjunct_verb, ws.last()) {
+        (Some(_), Some((r, _))) => r.end,
+        _ => core_end,
+    };
     let (last_r, last_w) = ws.last()?.clone();
     // "... said:" / "..., saying:" / "X added,"
     if is_speech_verb(&last_w) && (ends_colon || ends_comma || last_r.end == core_end) {
@@ -358,6 +365,38 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
 
 /// How far back (bytes) a speech cue is looked for before a short quote: about 60 words.
 const CUE_WINDOW: usize = 400;
+
+/// Words that open an adjunct after a speech verb ("said in a statement:", "told reporters on
+/// Tuesday:", "said in part,").
+const ADJUNCT_OPENERS: &[&str] = &[
+    "in",
+    "on",
+    "at",
+    "during",
+    "after",
+    "before",
+    "via",
+    "through",
+    "from",
+    "outside",
+    "later",
+    "today",
+    "yesterday",
+];
+
+/// The index of a speech verb followed only by an adjunct at the end of `ws` ("Malone said in
+/// part", "she told reporters on Tuesday"): the words after it are at most five, open with
+/// a preposition or time word, and hold no other verb.
+fn verb_before_adjunct(ws: &[(Range<usize>, String)]) -> Option<usize> {
+    let n = ws.len();
+    let v = (n.saturating_sub(6)..n.saturating_sub(1)).rev().find(|&i| is_speech_verb(&ws[i].1))?;
+    let opener = &ws[v + 1].1;
+    let told_whom =
+        matches!(ws[v].1.as_str(), "told" | "tells") && matches!(opener.as_str(), "reporters" | "journalists");
+    (ADJUNCT_OPENERS.contains(&opener.as_str()) || told_whom)
+        .then_some(v)
+        .filter(|_| !ws[v + 1..].iter().any(|(_, w)| is_speech_verb(w)))
+}
 
 /// True when a speech cue occurs in the sentence before `pos` (within [`CUE_WINDOW`]).
 fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
@@ -669,8 +708,9 @@ fn indirect_in_sentence(
             break;
         }
     }
-    // 3. "according to X, CLAUSE" and "CLAUSE, according to X"
-    if let Some((a, b)) = find_phrase(&ws, "according to") {
+    // 3. "according to X, CLAUSE" and "CLAUSE, according to X" (not when X is a news outlet:
+    // what an outlet reports is the reporter's copy, not a quote)
+    if let Some((a, b)) = find_phrase(&ws, "according to").filter(|&(_, b)| !outlet_follows(text, &ws, b)) {
         let s = &text[ws[a].0.start..sent.end];
         if a == 0 {
             if let Some(c) = s.find(',') {
@@ -842,6 +882,13 @@ fn widen(text: &str, r: Range<usize>) -> Range<usize> {
     let start = text[..r.start].chars().next_back().map_or(r.start, |c| r.start - c.len_utf8());
     let end = text[r.end..].chars().next().map_or(r.end, |c| r.end + c.len_utf8());
     start..end
+}
+
+/// Whether the words from `ws[k]` name a news outlet ("according to the ABC", "told Sky News").
+fn outlet_follows(text: &str, ws: &[(Range<usize>, String)], k: usize) -> bool {
+    let end = (k..ws.len().min(k + 5)).take_while(|&i| i == k || text[ws[i].0.clone()].starts_with(char::is_uppercase));
+    let last = end.last();
+    last.is_some_and(|e| (k..=e).rev().any(|j| crate::lexicon::is_outlet(&text[ws[k].0.start..ws[j].0.end])))
 }
 
 /// Runs the quotes stage.
