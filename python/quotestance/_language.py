@@ -32,26 +32,39 @@ def _as_text(value: Any, id: str) -> str:
     raise InputError(f"document {id!r}: expected the text as str or UTF-8 bytes, got {type(value).__name__}")
 
 
-def _opt_str(rec: Mapping[str, Any], key: str, id: str) -> Optional[str]:
-    v = rec.get(key)
-    if v is None or isinstance(v, str):
-        return v
-    raise InputError(f"document {id!r}: {key!r} must be a str or None, got {type(v).__name__}")
+def _opt_str(value: Any, key: str, id: str) -> Optional[str]:
+    """A metadata field (``title``, ``url``, ``date``, ``source``): a str or None."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(f"document {id!r}: {key!r} must be a str or None, got {type(value).__name__}")
+
+
+def _fields(id: str, text: Any, title: Any, url: Any, date: Any, source: Any) -> Record:
+    """The one place a record's fields are checked, for ``nlp(...)``, ``pipe``
+    and the Arrow batches alike; raises InputError. (Lone surrogates in a str
+    are refused in Rust, when the record is converted, with the field named.)"""
+    return (id, _as_text(text, id), _opt_str(title, "title", id), _opt_str(url, "url", id),
+            _opt_str(date, "date", id), _opt_str(source, "source", id))
+
+
+def _id(raw: Any, index: int) -> str:
+    """A record's id: its ``id`` (any value, as ``str(value)``), else its position."""
+    return str(index) if raw is None else str(raw)
 
 
 def _record(item: Any, index: int) -> Record:
-    """One input record -> the tuple the extension takes; raises InputError."""
-    if type(item) is str:  # the common cases first, without the Mapping ABC check
+    """One item of ``pipe`` -> the tuple the extension takes; raises InputError.
+
+    Every mapping, whatever its keys, goes through ``_fields``: the metadata
+    keys it has are kept and checked exactly as ``nlp(...)`` checks its keyword
+    arguments; other keys are ignored."""
+    if type(item) is str:  # the common case first, without the Mapping ABC check
         return (str(index), item, None, None, None, None)
-    if type(item) is dict and type(item.get("text")) is str and len(item) <= 2:
-        raw_id = item.get("id")
-        return (str(index) if raw_id is None else str(raw_id), item["text"], None, None, None, None)
-    if isinstance(item, Mapping):
+    if type(item) is dict or isinstance(item, Mapping):
         if "text" not in item:
             raise InputError(f"record {index}: a mapping needs a 'text' key (keys: {sorted(map(str, item))})")
-        raw_id = item.get("id")
-        id = str(index) if raw_id is None else str(raw_id)
-        return (id, _as_text(item["text"], id), *(_opt_str(item, k, id) for k in META_KEYS))  # type: ignore[return-value]
+        get = item.get
+        return _fields(_id(get("id"), index), item["text"], get("title"), get("url"), get("date"), get("source"))
     id = str(index)
     return (id, _as_text(item, id), None, None, None, None)
 
@@ -75,10 +88,15 @@ class Language:
     def __call__(self, text: Union[str, bytes], id: Optional[str] = None, *, title: Optional[str] = None,
                  url: Optional[str] = None, date: Optional[str] = None, source: Optional[str] = None) -> Doc:
         """Labels one article. ``id`` defaults to ``"0"``. Raises ``InputError``
-        for text that is not a str or UTF-8 bytes, or is over ``max_bytes``."""
-        rec = {"id": "0" if id is None else id, "text": text, "title": title, "url": url, "date": date,
-               "source": source}
-        r = _record(rec, 0)
+        for text that is not a str or UTF-8 bytes, a ``title``, ``url``,
+        ``date`` or ``source`` that is not a str or None, a text over
+        ``max_bytes``, or one that takes longer than ``deadline_ms``.
+
+        Ctrl-C interrupts a long call with ``KeyboardInterrupt`` at the
+        pipeline's next check (between stages, well under a second apart for
+        a text of the default ``max_bytes``); a short text is simply let
+        finish."""
+        r = _fields(_id(id, 0), text, title, url, date, source)
         (out,) = self._p.annotate_batch([r], 1)
         if isinstance(out, BaseException):
             raise out
@@ -90,10 +108,15 @@ class Language:
 
         Items are ``str``, UTF-8 ``bytes``, or mappings with ``text`` and
         optional ``id``, ``title``, ``url``, ``date``, ``source`` (other keys are
-        ignored). A missing id is the item's position in the stream.
+        ignored). A missing id is the item's position in the stream. Every
+        mapping is read the same way whatever keys it has, and its fields are
+        checked as ``nlp(...)`` checks its arguments (same errors, same
+        messages).
 
         Each batch is labelled in Rust on ``n_threads`` threads (0: the
-        config's ``threads``, then all cores) with the GIL released.
+        config's ``threads``, then all cores) with the GIL released. Ctrl-C
+        stops the batch and raises ``KeyboardInterrupt``; a document over
+        ``deadline_ms`` becomes an ``InputError`` for that record.
 
         ``on_error="yield"`` (the default) yields an ``ErrorRecord`` (``.ok`` is
         False, with ``.id``, ``.index`` and ``.error``) in place of a record
@@ -122,7 +145,7 @@ class Language:
                     slots.append((index, len(records) - 1))
                 except InputError as e:
                     raw = item.get("id") if isinstance(item, Mapping) else None
-                    slots.append((index, ErrorRecord(str(index) if raw is None else str(raw), index, e)))
+                    slots.append((index, ErrorRecord(_id(raw, index), index, e)))
                 index += 1
             results = self._p.annotate_batch(records, n_threads) if records else []
             for pos, slot in slots:
@@ -143,9 +166,22 @@ class Language:
 
 
 def load(models_dir: Union[str, "os.PathLike[str]", None] = None, **config: Any) -> Language:
-    """Loads the pipeline. Keyword arguments are fields of the Rust ``Config``
-    (``use_models``, ``threads``, ``max_bytes``, ``abstain_threshold``); an
-    unknown key or a bad value raises ``ConfigError``, a missing model
+    """Loads the pipeline. Keyword arguments are fields of the Rust ``Config``:
+
+    * ``use_models`` (bool, default False): run the transformer models, not
+      only the rule layer;
+    * ``threads`` (int, default 0: all cores): worker threads for ``pipe``
+      and for the encoder;
+    * ``max_bytes`` (int, default 8 MiB): a longer text is an ``InputError``;
+    * ``abstain_threshold`` (float in 0..1, default 0): below this
+      probability a quote's stance falls back to ``other``;
+    * ``deadline_ms`` (int, default 0: no limit): a document that takes
+      longer than this many milliseconds stops (checked between the
+      pipeline's stages and encoder batches) and is an ``InputError`` saying
+      so: raised by ``nlp(...)``, an ``ErrorRecord`` in ``pipe``. It bounds
+      the time one hostile document can hold a worker.
+
+    An unknown key or a bad value raises ``ConfigError``, a missing model
     ``ModelNotFoundError``."""
     if models_dir is not None:
         config["models_dir"] = os.fspath(models_dir)

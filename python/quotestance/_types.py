@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 STANCES = ("call_to_resign", "defence", "rebuttal", "other")
 
@@ -185,15 +185,17 @@ class Doc:
 
     __slots__ = ("_json", "_text", "_d", "_cache")
 
-    def __init__(self, json_text: str, text: str) -> None:
+    def __init__(self, json_text: Union[str, bytes], text: str) -> None:
+        # the pipeline hands over UTF-8 bytes (see crates/quotestance-py)
         self._json = json_text
         self._text = text
         self._d: Optional[Dict[str, Any]] = None
         self._cache: Dict[str, Any] = {}
 
     @classmethod
-    def from_json(cls, data: str, text: str) -> "Doc":
-        """A document from one line of the pipeline's (or CLI's) JSON and the article text."""
+    def from_json(cls, data: Union[str, bytes], text: str) -> "Doc":
+        """A document from one line of the pipeline's (or CLI's) JSON (str, or
+        UTF-8 bytes) and the article text."""
         d = json.loads(data)
         if not isinstance(d, dict) or "id" not in d:
             raise ValueError("not an annotated document: expected a JSON object with an 'id'")

@@ -24,9 +24,10 @@ def test_exports_and_hierarchy() -> None:
 
 def test_load_config(nlp: quotestance.Language) -> None:
     cfg = nlp.config
-    assert set(cfg) == {"models_dir", "use_models", "threads", "max_bytes", "abstain_threshold"}
-    nlp2 = quotestance.load(threads=2, max_bytes=1000, abstain_threshold=0.25)
-    assert nlp2.config["threads"] == 2 and nlp2.config["max_bytes"] == 1000
+    assert set(cfg) == {"models_dir", "use_models", "threads", "max_bytes", "abstain_threshold", "deadline_ms"}
+    assert cfg["deadline_ms"] == 0  # no limit by default
+    nlp2 = quotestance.load(threads=2, max_bytes=1000, abstain_threshold=0.25, deadline_ms=1500)
+    assert nlp2.config["threads"] == 2 and nlp2.config["max_bytes"] == 1000 and nlp2.config["deadline_ms"] == 1500
     assert quotestance.load(models_dir="/nonexistent/models").config["models_dir"] == "/nonexistent/models"
 
 

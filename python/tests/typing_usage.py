@@ -7,7 +7,7 @@ import quotestance
 
 
 def speakers(texts: List[str]) -> Dict[str, List[str]]:
-    nlp: quotestance.Language = quotestance.load(threads=1, max_bytes=1 << 20)
+    nlp: quotestance.Language = quotestance.load(threads=1, max_bytes=1 << 20, deadline_ms=5_000)
     out: Dict[str, List[str]] = {}
     for doc in nlp.pipe(texts, batch_size=8, n_threads=2):
         if isinstance(doc, quotestance.ErrorRecord):
