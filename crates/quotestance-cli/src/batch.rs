@@ -4,10 +4,15 @@
 //!
 //! Files or folders; folders are walked recursively, in sorted path order, for the names below.
 //! A file named on the command line is read whatever its name: Parquet or WARC when its name
-//! says so, else JSONL (decompressed by its extension).
+//! says so, else JSONL (decompressed by its extension). Paths are compared canonical (see
+//! [`inputs`]): a folder is walked and a file read at most once, however many symbolic links
+//! lead to it (so a link loop ends); OUTDIR and everything under it are never inputs (a walk
+//! passes over it; an argument inside it is refused); a named pipe, socket or device is refused,
+//! saying what it is, since resuming reads the inputs again.
 //!
 //! * JSONL (`*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`): records `{"id", "text", ...}` (the fields
-//!   of [`Document`]); blank lines are not records. A record's position is its line (1-based).
+//!   of [`Document`]); blank lines are not records, and a UTF-8 byte-order mark at the start of
+//!   the file is dropped. A record's position is its line (1-based).
 //! * Parquet (`*.parquet`; uncompressed, snappy, zstd, gzip or lz4; not brotli): columns `id` (string or integer) and
 //!   `text` (string, or binary holding UTF-8), and `title`, `url`, `date`, `source` where present
 //!   (strings; `date` may also be a date or timestamp). Other columns are not read. A record is a
@@ -34,15 +39,19 @@
 //!
 //! A record that cannot be labelled yields an error row in its place, with its reason: invalid
 //! JSON, not an object, missing or non-string `text`, null `text` or `id` (Parquet), not UTF-8,
-//! empty text, a record over the size limit (4 x the pipeline's `max_bytes` + 64 KiB: a JSONL
+//! a record over the size limit (4 x the pipeline's `max_bytes` + 64 KiB: a JSONL
 //! line, a WARC record, a decompressed body), a text over `max_bytes`, an unusable Parquet
 //! schema (every row), a file that is not Parquet (one row), a response that is not HTTP, not
 //! 2xx, not HTML, has a bad gzip/deflate/chunked body, an unknown charset, bytes invalid in it
 //! or elements nested over 1,024 deep (`unparseable HTML`; parsing time grows with the square
-//! of the nesting, so such a page would stall a worker), HTML without article text (`no article
+//! of the nesting, so such a page would stall a worker; a scan of the tags refuses a page it
+//! finds nested over 4 x that before parsing it), HTML without article text (`no article
 //! text`), a read error (a JSONL or WARC file ends with one error row there, since what follows
 //! cannot be framed; a Parquet file gives an error row for each remaining row), or a pipeline
 //! failure.
+//!
+//! An empty or whitespace-only text is not an error: it is a document with nothing found, as in
+//! `quotestance label` and in Python.
 //!
 //! # Outputs (in OUTDIR)
 //!
@@ -78,7 +87,8 @@
 //!
 //! * `manifest.jsonl`: append-only, one line per finished shard (see
 //!   [`ManifestEntry`]): its number, input file, the record range
-//!   `[first_record, end_record)` and positions it covers, its counts and the output format.
+//!   `[first_record, end_record)` and positions it covers, its counts, the output format, the
+//!   input's size and modification time, and a SHA-256 of the shard's records as read.
 //! * `.lock`: the lock file (see below); it stays, holding the pid of the last run.
 //!
 //! # Crash safety and resuming
@@ -93,6 +103,18 @@
 //! exactly once in the outputs. Resuming with other inputs, another shard
 //! size or another format is refused.
 //!
+//! The inputs are identified by content, not by path alone (see [`manifest`]): a finished shard
+//! is skipped only when its input gives the same records at the same positions again, which
+//! hash to the SHA-256 recorded. An input edited in place before or inside a finished shard
+//! (whatever its size and modification time), cut short or replaced makes the run fail with a
+//! message naming the file and the change, and saying to start a new OUTDIR. Records added
+//! after the finished shards are labelled, with a note that the file changed (a finished shard
+//! that ended its file short of `--shard-size` counts as changed). A manifest written before
+//! the hash was recorded cannot be checked, and is refused.
+//!
+//! A run that fails before it records a shard (a missing input, say) removes what it created:
+//! OUTDIR when it made it, the lock file, the empty manifest, temporary files.
+//!
 //! # One run per OUTDIR
 //!
 //! A run holds an OS lock (`flock` on Unix, `LockFileEx` on Windows, through
@@ -104,21 +126,30 @@
 //!
 //! 0 when the run completes, even if some records became error rows (the
 //! summary gives their count); with `--strict`, 1 when there were any. 2 for
-//! a fatal error (unreadable input file, unwritable OUTDIR, mismatched manifest, OUTDIR locked).
+//! a fatal error (unreadable input file, unwritable OUTDIR, inputs changed since the manifest was
+//! written, OUTDIR locked).
 
-mod parquet_io;
-mod warc_io;
+mod inputs;
+mod manifest;
+mod outdir;
+pub(crate) mod parquet_io;
+pub(crate) mod warc_io;
+
+pub use manifest::ManifestEntry;
 
 use crate::common::{par_map, PipelineArgs};
-use crate::label::{annotate, is_jsonl, open_jsonl, parse_line, raw_lines};
+use crate::label::{annotate, open_jsonl, parse_line, raw_lines};
 use anyhow::{bail, Context};
+use inputs::Kind;
+use manifest::{InputStat, RecordHash, MANIFEST};
+use outdir::OutDir;
 use quotestance::{Annotated, Document, Pipeline};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Read, Seek, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -131,9 +162,6 @@ const CHUNK: usize = 256;
 const CHUNK_BYTES: usize = 32 * 1024 * 1024;
 /// Chunks read ahead of the workers.
 const IN_FLIGHT: usize = 2;
-const MANIFEST: &str = "manifest.jsonl";
-/// The lock file that keeps a second run out of OUTDIR.
-const LOCK: &str = ".lock";
 
 #[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -175,31 +203,6 @@ pub struct Args {
     pub strict: bool,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-}
-
-/// One line of `manifest.jsonl`: a finished shard.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct ManifestEntry {
-    pub shard: u64,
-    /// The input file, as found from the command line.
-    pub input: String,
-    /// Records `[first_record, end_record)` of the input (0-based, counting only the records that
-    /// yield a row: blank JSONL lines and skipped WARC records are not counted).
-    pub first_record: u64,
-    pub end_record: u64,
-    /// Positions (1-based) of the first and last record in the input: the line of a JSONL file,
-    /// the row of a Parquet file, the record of a WARC file (counting every WARC record).
-    pub first_line: u64,
-    pub last_line: u64,
-    pub documents: u64,
-    pub errors: u64,
-    pub quotes: u64,
-    pub documents_file: String,
-    pub quotes_file: String,
-    pub shard_size: u64,
-    /// The output format of the shard (manifests written before Parquet output have none: JSONL).
-    #[serde(default)]
-    pub format: Format,
 }
 
 /// One row of a `quotes-NNNNN` shard (the same columns, in this order, in JSONL and Parquet, and
@@ -244,39 +247,15 @@ fn quote_rows(a: &Annotated) -> impl Iterator<Item = QuoteRow<'_>> {
     })
 }
 
-/// The kinds of input file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Jsonl,
-    Parquet,
-    Warc { gzip: bool },
-}
-
-/// The kind of a file, by its name; `None` for a file a folder walk does not pick.
-fn kind_of(path: &Path) -> Option<Kind> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    if name.ends_with(".parquet") {
-        Some(Kind::Parquet)
-    } else if name.ends_with(".warc") {
-        Some(Kind::Warc { gzip: false })
-    } else if name.ends_with(".warc.gz") {
-        Some(Kind::Warc { gzip: true })
-    } else if is_jsonl(path) {
-        Some(Kind::Jsonl)
-    } else {
-        None
-    }
-}
-
 /// One input record: its 1-based position in its file (see [`ManifestEntry::first_line`]) and
 /// its payload, or its id (null when unknown) and why it cannot be read.
-struct Raw {
-    pos: u64,
-    item: Result<Payload, (Value, String)>,
+pub(crate) struct Raw {
+    pub(crate) pos: u64,
+    pub(crate) item: Result<Payload, (Value, String)>,
 }
 
 /// What a record holds before a worker turns it into a [`Document`].
-enum Payload {
+pub(crate) enum Payload {
     /// A JSONL line (parsed on a worker).
     Json(Vec<u8>),
     /// A Parquet row (read into a document by the reader).
@@ -299,10 +278,26 @@ impl Raw {
 
 /// What the reader thread sends.
 enum Msg {
-    /// Records of shard `shard`; `last` closes the shard.
-    Chunk { shard: u64, file: Arc<str>, first_record: u64, records: Vec<Raw>, last: bool },
+    /// Records of a shard to label.
+    Chunk(Chunk),
     /// A shard already in the manifest was read past.
     Skipped { records: u64 },
+}
+
+/// Records of shard `shard` of `file`, from its record `first_record` on; `end` closes the shard.
+struct Chunk {
+    shard: u64,
+    file: Arc<str>,
+    first_record: u64,
+    records: Vec<Raw>,
+    end: Option<ShardEnd>,
+}
+
+/// What the manifest entry of a shard takes from the reader: its input's size and modification
+/// time, and the hash of its records.
+struct ShardEnd {
+    stat: InputStat,
+    records_sha256: String,
 }
 
 /// The result of one record, rendered for the output format by a worker.
@@ -318,85 +313,127 @@ enum Rows {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let out = OutDir::open(&args.out_dir)?;
+    let result = run_locked(&args);
+    if result.is_err() {
+        out.undo();
+    }
+    result
+}
+
+/// The run, once OUTDIR is locked.
+fn run_locked(args: &Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let out = &args.out_dir;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let _lock = lock_out_dir(out)?;
     let nlp = args.pipeline.pipeline()?;
-    let workers = args.pipeline.workers();
-    let max_record = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
-    let files = input_files(&args.inputs)?;
-    remove_temp_files(out)?;
-    let done = load_manifest(out, args.shard_size, args.format)?;
-    let mut manifest = OpenOptions::new()
+    let files = inputs::input_files(&args.inputs, out)?;
+    outdir::remove_temp_files(out)?;
+    let done = manifest::load(out, args.shard_size, args.format)?;
+    let stats = label_all(args, &nlp, files, &done)?;
+    stats.print(start.elapsed());
+    if args.strict && stats.errors > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads, labels and writes every record: a reader thread reads the inputs into chunks, the
+/// workers label each chunk, and its rows are written in input order.
+fn label_all(
+    args: &Args,
+    nlp: &Pipeline,
+    files: Vec<(PathBuf, Kind)>,
+    done: &BTreeMap<u64, ManifestEntry>,
+) -> anyhow::Result<Stats> {
+    let path = args.out_dir.join(MANIFEST);
+    let manifest = OpenOptions::new()
         .create(true)
         .append(true)
-        .open(out.join(MANIFEST))
-        .with_context(|| format!("cannot open {}", out.join(MANIFEST).display()))?;
-
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let max_record = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
     let total_bytes: u64 = files.iter().map(|(f, _)| f.metadata().map_or(0, |m| m.len())).sum();
     let bytes_read = Arc::new(AtomicU64::new(0));
     let mut progress = Progress::new(total_bytes, bytes_read.clone());
-    let mut stats = Stats::default();
-
+    let mut writer = Writer {
+        out: &args.out_dir,
+        format: args.format,
+        shard_size: args.shard_size,
+        workers: args.pipeline.workers(),
+        manifest,
+        shard: None,
+        stats: Stats::default(),
+    };
     let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Msg>>(IN_FLIGHT);
-    let (shard_size, format) = (args.shard_size, args.format);
-    let reader_done = done.clone();
+    let shard_size = args.shard_size;
     std::thread::scope(|s| -> anyhow::Result<()> {
         let reader = s.spawn(move || {
-            let mut sharder = Sharder::new(shard_size, &reader_done, &tx);
+            let mut sharder = Sharder::new(shard_size, done, &tx);
             if let Err(e) = read_all(&files, max_record, &bytes_read, &mut sharder) {
                 let _ = tx.send(Err(e));
             }
         });
-        let mut shard: Option<Shard> = None;
         for msg in rx {
-            match msg? {
-                Msg::Skipped { records } => stats.skipped += records,
-                Msg::Chunk { shard: n, file, first_record, records, last } => {
-                    let w = match &mut shard {
-                        Some(w) => w,
-                        None => shard.insert(Shard::create(out, n, &file, first_record, shard_size, format)?),
-                    };
-                    let results = par_map(&records, workers, |raw| label(&nlp, &file, raw, format));
-                    for (raw, d) in records.iter().zip(&results) {
-                        w.write(raw.pos, d)?;
-                        stats.read += 1;
-                        stats.errors += d.error as u64;
-                        stats.quotes += d.quotes;
-                    }
-                    w.end_chunk()?;
-                    if last {
-                        let entry = shard.take().expect("an open shard").finish(out)?;
-                        append_manifest(&mut manifest, &entry)?;
-                        stats.shards += 1;
-                    }
-                    progress.update(stats.read);
-                }
-            }
+            writer.take(nlp, msg?)?;
+            progress.update(writer.stats.read);
         }
         reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
         Ok(())
     })?;
     progress.finish();
+    Ok(writer.stats)
+}
 
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "quotestance batch: read {} records, labelled {}, errors {}, quotes {}, shards written {}, \
-         skipped {} records already done; {:.1}s, {:.0} articles/s",
-        stats.read,
-        stats.read - stats.errors,
-        stats.errors,
-        stats.quotes,
-        stats.shards,
-        stats.skipped,
-        secs,
-        stats.read as f64 / secs.max(1e-9)
-    );
-    if args.strict && stats.errors > 0 {
-        return Ok(ExitCode::from(1));
+/// Labels the chunks the reader sends and writes their rows, shard by shard.
+struct Writer<'a> {
+    out: &'a Path,
+    format: Format,
+    shard_size: u64,
+    workers: usize,
+    manifest: File,
+    /// The shard being written.
+    shard: Option<Shard>,
+    stats: Stats,
+}
+
+impl Writer<'_> {
+    fn take(&mut self, nlp: &Pipeline, msg: Msg) -> anyhow::Result<()> {
+        match msg {
+            Msg::Skipped { records } => self.stats.skipped += records,
+            Msg::Chunk(c) => self.chunk(nlp, c)?,
+        }
+        Ok(())
     }
-    Ok(ExitCode::SUCCESS)
+
+    /// Labels a chunk and writes its rows; records the shard in the manifest when it ends.
+    fn chunk(&mut self, nlp: &Pipeline, c: Chunk) -> anyhow::Result<()> {
+        let w = match &mut self.shard {
+            Some(w) => w,
+            None => self.shard.insert(Shard::create(
+                self.out,
+                c.shard,
+                &c.file,
+                c.first_record,
+                self.shard_size,
+                self.format,
+            )?),
+        };
+        let format = self.format;
+        let results = par_map(&c.records, self.workers, |raw| label(nlp, &c.file, raw, format));
+        for (raw, d) in c.records.iter().zip(&results) {
+            w.write(raw.pos, d)?;
+            self.stats.read += 1;
+            self.stats.errors += d.error as u64;
+            self.stats.quotes += d.quotes;
+        }
+        w.end_chunk()?;
+        if let Some(end) = c.end {
+            let entry = self.shard.take().expect("an open shard").finish(self.out, end)?;
+            manifest::append(&mut self.manifest, &entry)?;
+            self.stats.shards += 1;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -408,130 +445,22 @@ struct Stats {
     skipped: u64,
 }
 
-/// Takes the OS lock on `OUTDIR/.lock` for the whole run (released when the file is dropped or
-/// the process ends, also by a kill); fails at once when another run holds it.
-fn lock_out_dir(out: &Path) -> anyhow::Result<File> {
-    let path = out.join(LOCK);
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = f.read_to_string(&mut holder);
-            let holder = match holder.trim() {
-                "" => String::new(),
-                h => format!(" ({h})"),
-            };
-            bail!(
-                "{} is locked by another `quotestance batch` run{holder}: two runs cannot share an OUTDIR; \
-                 wait for that run to end or use another OUTDIR (lock file {})",
-                out.display(),
-                path.display()
-            );
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
-        }
+impl Stats {
+    fn print(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        eprintln!(
+            "quotestance batch: read {} records, labelled {}, errors {}, quotes {}, shards written {}, \
+             skipped {} records already done; {:.1}s, {:.0} articles/s",
+            self.read,
+            self.read - self.errors,
+            self.errors,
+            self.quotes,
+            self.shards,
+            self.skipped,
+            secs,
+            self.read as f64 / secs.max(1e-9)
+        );
     }
-    f.set_len(0).and_then(|_| f.rewind()).context("cannot write the lock file")?;
-    writeln!(f, "pid {}", std::process::id()).context("cannot write the lock file")?;
-    Ok(f)
-}
-
-/// The input files and their kinds, in order: each argument in turn, folders walked recursively
-/// and sorted. A file named on the command line is JSONL unless its name says Parquet or WARC.
-fn input_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, Kind)>> {
-    fn walk(dir: &Path, out: &mut Vec<(PathBuf, Kind)>) -> anyhow::Result<()> {
-        for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-            let p = entry?.path();
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else if let Some(kind) = kind_of(&p) {
-                out.push((p, kind));
-            }
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found = Vec::new();
-            walk(input, &mut found)?;
-            found.sort_by(|a, b| a.0.cmp(&b.0));
-            files.extend(found);
-        } else if input.is_file() {
-            files.push((input.clone(), kind_of(input).unwrap_or(Kind::Jsonl)));
-        } else {
-            bail!("input {} does not exist", input.display());
-        }
-    }
-    Ok(files)
-}
-
-fn remove_temp_files(out: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(out)? {
-        let p = entry?.path();
-        if p.extension().is_some_and(|x| x == "tmp") {
-            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// The finished shards of an earlier run; drops a torn last line.
-fn load_manifest(out: &Path, shard_size: u64, format: Format) -> anyhow::Result<BTreeMap<u64, ManifestEntry>> {
-    let path = out.join(MANIFEST);
-    let text = match std::fs::read(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    // Everything after the last newline is a torn write: cut it off.
-    let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if complete < text.len() {
-        let f = OpenOptions::new().write(true).open(&path)?;
-        f.set_len(complete as u64)?;
-        f.sync_all()?;
-    }
-    let mut done = BTreeMap::new();
-    for (i, line) in text[..complete].split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let e: ManifestEntry = serde_json::from_slice(line)
-            .with_context(|| format!("{}:{}: not a manifest entry", path.display(), i + 1))?;
-        if e.shard_size != shard_size {
-            bail!(
-                "{} was made with --shard-size {}, not {shard_size}; resume with the same options or use a new OUTDIR",
-                out.display(),
-                e.shard_size
-            );
-        }
-        if e.format != format {
-            bail!(
-                "{} was made with --format {}, not {}; resume with the same options or use a new OUTDIR",
-                out.display(),
-                e.format.ext(),
-                format.ext()
-            );
-        }
-        done.insert(e.shard, e);
-    }
-    Ok(done)
-}
-
-fn append_manifest(manifest: &mut File, e: &ManifestEntry) -> anyhow::Result<()> {
-    let mut line = serde_json::to_string(e)?;
-    line.push('\n');
-    manifest.write_all(line.as_bytes()).context("cannot write the manifest")?;
-    manifest.sync_data().context("cannot sync the manifest")?;
-    Ok(())
 }
 
 /// Counts the (compressed) bytes read from the input files, for progress.
@@ -556,7 +485,7 @@ fn read_all(
     sharder: &mut Sharder,
 ) -> anyhow::Result<()> {
     for (path, kind) in files {
-        sharder.start_file(path.display().to_string().into());
+        sharder.start_file(path.display().to_string().into(), kind.positions(), InputStat::of(path));
         let mut push = |raw: Raw| sharder.push(raw);
         match kind {
             Kind::Jsonl => {
@@ -579,16 +508,21 @@ fn read_all(
 }
 
 /// Splits the records of each input file into shards of `shard_size` records, and each shard
-/// into chunks for the workers; a shard the manifest lists is read past, checking that it covers
-/// the same records.
+/// into chunks for the workers; a shard the manifest lists is read past, checking that it holds
+/// the records it was made from (see [`manifest`]).
 struct Sharder<'a> {
     shard_size: u64,
     done: &'a BTreeMap<u64, ManifestEntry>,
     tx: &'a mpsc::SyncSender<anyhow::Result<Msg>>,
     next_shard: u64,
-    /// Shards of the manifest met so far.
-    seen: usize,
     file: Arc<str>,
+    /// What the file's positions count, and its size and modification time.
+    positions: &'static str,
+    stat: InputStat,
+    /// Notes that an input changed though its finished shards did not (printed once all
+    /// shards are checked), and whether the current file has one.
+    notes: Vec<String>,
+    noted: bool,
     /// Records of the current file so far.
     record: u64,
     open: Option<OpenShard>,
@@ -602,6 +536,7 @@ struct OpenShard {
     skip: bool,
     first_pos: u64,
     last_pos: u64,
+    hash: RecordHash,
     chunk: Vec<Raw>,
     chunk_first: u64,
     chunk_bytes: usize,
@@ -613,7 +548,19 @@ impl<'a> Sharder<'a> {
         done: &'a BTreeMap<u64, ManifestEntry>,
         tx: &'a mpsc::SyncSender<anyhow::Result<Msg>>,
     ) -> Self {
-        Sharder { shard_size, done, tx, next_shard: 0, seen: 0, file: "".into(), record: 0, open: None }
+        Sharder {
+            shard_size,
+            done,
+            tx,
+            next_shard: 0,
+            file: "".into(),
+            positions: "",
+            stat: InputStat::default(),
+            notes: Vec::new(),
+            noted: false,
+            record: 0,
+            open: None,
+        }
     }
 
     fn send(&self, msg: Msg) -> anyhow::Result<()> {
@@ -621,8 +568,11 @@ impl<'a> Sharder<'a> {
         self.tx.send(Ok(msg)).map_err(|_| anyhow::anyhow!("the writer stopped"))
     }
 
-    fn start_file(&mut self, file: Arc<str>) {
+    fn start_file(&mut self, file: Arc<str>, positions: &'static str, stat: InputStat) {
         self.file = file;
+        self.positions = positions;
+        self.stat = stat;
+        self.noted = false;
         self.record = 0;
     }
 
@@ -633,13 +583,13 @@ impl<'a> Sharder<'a> {
                 let shard = self.next_shard;
                 self.next_shard += 1;
                 let skip = self.done.contains_key(&shard);
-                self.seen += skip as usize;
                 self.open.insert(OpenShard {
                     shard,
                     first_record: self.record,
                     skip,
                     first_pos: raw.pos,
                     last_pos: raw.pos,
+                    hash: RecordHash::default(),
                     chunk: Vec::new(),
                     chunk_first: self.record,
                     chunk_bytes: 0,
@@ -647,6 +597,7 @@ impl<'a> Sharder<'a> {
             }
         };
         o.last_pos = raw.pos;
+        o.hash.add(&raw);
         self.record += 1;
         if !o.skip {
             o.chunk_bytes += raw.size();
@@ -657,59 +608,62 @@ impl<'a> Sharder<'a> {
         }
         if !o.skip && (o.chunk.len() == CHUNK || o.chunk_bytes >= CHUNK_BYTES) {
             let records = std::mem::take(&mut o.chunk);
-            let msg = Msg::Chunk {
-                shard: o.shard,
-                file: self.file.clone(),
-                first_record: o.chunk_first,
-                records,
-                last: false,
-            };
+            let chunk =
+                Chunk { shard: o.shard, file: self.file.clone(), first_record: o.chunk_first, records, end: None };
             o.chunk_first = self.record;
             o.chunk_bytes = 0;
-            self.send(msg)?;
+            self.send(Msg::Chunk(chunk))?;
         }
         Ok(())
     }
 
     /// Ends the open shard: its last chunk, or, for a shard done earlier, the check that it
-    /// covers the same records as the manifest says.
+    /// holds the records the manifest says it was made from.
     fn close(&mut self) -> anyhow::Result<()> {
         let Some(o) = self.open.take() else { return Ok(()) };
+        let records_sha256 = o.hash.hex();
         if o.skip {
-            let e = &self.done[&o.shard];
-            let (name, first, end) = (&*self.file, o.first_record, self.record);
-            if (&*e.input, e.first_record, e.end_record, e.first_line, e.last_line)
-                != (name, first, end, o.first_pos, o.last_pos)
-            {
-                bail!(
-                    "the inputs differ from the run that wrote the manifest (shard {}: {e:?}, \
-                     now {name} records {first}..{end}); use the same inputs or a new OUTDIR",
-                    o.shard
-                );
+            let entry = &self.done[&o.shard];
+            entry.check(&manifest::Reread {
+                input: &self.file,
+                positions: self.positions,
+                stat: &self.stat,
+                first_record: o.first_record,
+                end_record: self.record,
+                first_line: o.first_pos,
+                last_line: o.last_pos,
+                records_sha256: &records_sha256,
+            })?;
+            if !self.noted {
+                if let Some(note) = entry.note(&self.stat) {
+                    self.notes.push(note);
+                    self.noted = true;
+                }
             }
-            return self.send(Msg::Skipped { records: end - first });
+            return self.send(Msg::Skipped { records: self.record - o.first_record });
         }
-        let msg = Msg::Chunk {
+        let end = ShardEnd { stat: self.stat.clone(), records_sha256 };
+        let chunk = Chunk {
             shard: o.shard,
             file: self.file.clone(),
             first_record: o.chunk_first,
             records: o.chunk,
-            last: true,
+            end: Some(end),
         };
-        self.send(msg)
+        self.send(Msg::Chunk(chunk))
     }
 
     fn end_file(&mut self) -> anyhow::Result<()> {
         self.close()
     }
 
+    /// Fails when the manifest lists shards these inputs did not make; else prints the notes.
     fn finish(&self) -> anyhow::Result<()> {
-        if self.seen < self.done.len() {
-            bail!(
-                "the manifest lists {} shard(s) that these inputs do not produce; use the same inputs or a new OUTDIR",
-                self.done.len() - self.seen
-            );
+        let mut missing = self.done.range(self.next_shard..);
+        if let Some((_, first)) = missing.next() {
+            bail!(manifest::missing(first, missing.count() + 1));
         }
+        self.notes.iter().for_each(|note| eprintln!("{note}"));
         Ok(())
     }
 }
@@ -722,12 +676,7 @@ fn label(nlp: &Pipeline, file: &str, raw: &Raw, format: Format) -> Done {
         Ok(Payload::Doc(d)) => Ok(Cow::Borrowed(d)),
         Ok(Payload::Http(r)) => warc_io::document(r).map(Cow::Owned),
     };
-    let result = doc.and_then(|doc| {
-        if doc.text.trim().is_empty() {
-            return Err((Value::String(doc.id.clone()), "empty text".into()));
-        }
-        annotate(nlp, &doc).map_err(|e| (Value::String(doc.id.clone()), e))
-    });
+    let result = doc.and_then(|doc| annotate(nlp, &doc).map_err(|e| (Value::String(doc.id.clone()), e)));
     match result {
         Ok(a) => render(a, file, raw.pos, format),
         Err((id, e)) => error_row(id, file, raw.pos, e, format),
@@ -845,6 +794,9 @@ impl Shard {
                 quotes_file,
                 shard_size,
                 format,
+                input_size: None,
+                input_modified: None,
+                records_sha256: None,
             },
         })
     }
@@ -882,8 +834,12 @@ impl Shard {
         }
     }
 
-    /// Completes and syncs the temporary files, renames them into place and syncs the folder.
-    fn finish(self, out: &Path) -> anyhow::Result<ManifestEntry> {
+    /// Completes and syncs the temporary files, renames them into place and syncs the folder;
+    /// returns the manifest entry, with the input's size, modification time and records hash.
+    fn finish(mut self, out: &Path, end: ShardEnd) -> anyhow::Result<ManifestEntry> {
+        self.entry.input_size = end.stat.size;
+        self.entry.input_modified = end.stat.modified;
+        self.entry.records_sha256 = Some(end.records_sha256);
         let files = match self.out {
             ShardOut::Jsonl { docs, quotes } => {
                 let inner = |w: std::io::BufWriter<File>| w.into_inner().map_err(|e| e.into_error());

@@ -23,6 +23,10 @@ pub struct PipelineArgs {
     /// Worker threads; 0 means all cores.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// A document that takes longer than this stops with an error (an error row in `batch`,
+    /// an error line in `label`), so one record never stalls a run; 0: no limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub deadline: u64,
 }
 
 impl PipelineArgs {
@@ -32,6 +36,7 @@ impl PipelineArgs {
             models_dir: self.models_dir.clone(),
             use_models: self.models && !self.rules_only,
             threads: self.threads,
+            deadline_ms: self.deadline.saturating_mul(1000),
             ..Config::default()
         };
         Pipeline::new(config).context("cannot build the pipeline")

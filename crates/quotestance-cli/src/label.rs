@@ -165,9 +165,9 @@ fn jsonl_items(name: String, reader: impl BufRead + 'static) -> impl Iterator<It
 }
 
 /// The non-blank lines of a JSONL stream, read lazily, with their 1-based line
-/// numbers. A line longer than `max_line` bytes is skipped (never held in
-/// memory whole) and reported as an error; a read error ends the stream after
-/// one error item.
+/// numbers; a UTF-8 byte-order mark before the first line is dropped. A line
+/// longer than `max_line` bytes is skipped (never held in memory whole) and
+/// reported as an error; a read error ends the stream after one error item.
 pub(crate) fn raw_lines(
     mut reader: impl BufRead,
     max_line: usize,
@@ -203,12 +203,18 @@ pub(crate) fn raw_lines(
                 Err((Value::Null, format!("record over the size limit ({size} bytes, limit {max_line})"))),
             ));
         }
+        if lineno == 1 && buf.starts_with(BOM) {
+            buf.drain(..BOM.len());
+        }
         if std::str::from_utf8(&buf).is_ok_and(|s| s.trim().is_empty()) {
             continue;
         }
         return Some((lineno, Ok(buf)));
     })
 }
+
+/// The UTF-8 byte-order mark, which some tools write at the start of a text file.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Consumes the rest of the current line; returns the number of bytes skipped.
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {

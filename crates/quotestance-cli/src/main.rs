@@ -1,12 +1,8 @@
-//! `quotestance`: the command-line interface. One module per subcommand.
-
-mod batch;
-mod common;
-mod eval;
-mod label;
-mod train;
+//! `quotestance`: the command-line interface. One module per subcommand, in the library
+//! (`lib.rs`), which the fuzz targets share.
 
 use clap::{Parser, Subcommand};
+use quotestance_cli::{batch, eval, label, models, train};
 use std::process::ExitCode;
 
 /// Who said what about whose resignation: quotes, speakers and stances in news articles.
@@ -27,6 +23,8 @@ enum Command {
     Eval(eval::Args),
     /// Train (or score) a model head on the team corpus.
     Train(train::Args),
+    /// Where the models are (`path`), and whether they are intact (`verify`).
+    Models(models::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +36,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Train(args) => train::run(args),
+        Command::Models(args) => models::run(args),
     };
     match result {
         Ok(code) => code,

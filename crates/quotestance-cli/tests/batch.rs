@@ -122,7 +122,7 @@ fn every_record_appears_exactly_once() {
         run(&["batch", "--rules-only", "--threads", "2", "--shard-size", "3", p(&input), p(&zpath), "-o", p(&out)]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let stderr = String::from_utf8_lossy(&res.stderr);
-    assert!(stderr.contains("errors 4"), "{stderr}");
+    assert!(stderr.contains("errors 3"), "{stderr}");
 
     let counts = id_counts(&out);
     let mut expected: Vec<String> = (0..5).flat_map(|i| [format!("p{i}"), format!("g{i}"), format!("z{i}")]).collect();
@@ -137,7 +137,8 @@ fn every_record_appears_exactly_once() {
     let docs: Vec<Value> = shard_lines(&out, "documents").iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     let reason = |id: &str| docs.iter().find(|d| d["id"] == id).unwrap()["error"].as_str().unwrap().to_string();
     assert!(reason("latin1").contains("UTF-8"));
-    assert_eq!(reason("empty"), "empty text");
+    let empty = docs.iter().find(|d| d["id"] == "empty").unwrap();
+    assert!(empty.get("error").is_none() && empty["quotes"] == json!([]), "an empty text is a document: {empty}");
     assert!(reason("notext").contains("text"));
     let ids: Vec<&str> = docs.iter().filter_map(|d| d["id"].as_str()).collect();
     assert_eq!(&ids[..5], &["p0", "p1", "p2", "p3", "p4"]);
@@ -303,7 +304,7 @@ fn parquet_in_and_out_give_the_labels_of_the_jsonl_path() {
     batch(&[&jsonl], "jsonl", &ref_out);
     let pq_out = tmp.0.join("parquet-jsonl");
     let stderr = batch(&[&pq_dir], "jsonl", &pq_out);
-    assert!(stderr.contains("errors 7"), "{stderr}");
+    assert!(stderr.contains("errors 6"), "{stderr}");
     let out_pq = tmp.0.join("jsonl-parquet");
     batch(&[&jsonl], "parquet", &out_pq);
 
@@ -319,7 +320,7 @@ fn parquet_in_and_out_give_the_labels_of_the_jsonl_path() {
     assert_eq!(docs[0]["title"], "Title 0");
     let reason = |i: usize| docs[i]["error"].as_str().unwrap_or_else(|| panic!("no error in {}", docs[i])).to_string();
     let n = texts.len();
-    assert_eq!(reason(n), "empty text");
+    assert!(docs[n].get("error").is_none() && docs[n]["id"] == "blank", "an empty text is a document: {}", docs[n]);
     assert_eq!((docs[n + 1]["id"].as_str(), reason(n + 1).contains("text")), (Some("nulltext"), true));
     assert_eq!((&docs[n + 2]["id"], reason(n + 2).as_str()), (&Value::Null, "null `id`"));
     assert_eq!(docs[n + 2]["line"], n + 3, "the 1-based row number");
@@ -814,4 +815,216 @@ fn a_locked_outdir_is_refused_with_a_clear_error() {
     let res = run(&["batch", "--rules-only", p(&input), "-o", p(&out)]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     assert_eq!(shard_lines(&out, "documents").len(), 1);
+}
+
+// --- which files are inputs ---------------------------------------------------------------------
+
+/// Invented one-line records `{"id": "{prefix}{i}", "text": ...}`, `n` of them.
+fn records(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!("{}\n", json!({"id": format!("{prefix}{i}"), "text": format!("Cllr Ann Lee{i} said it was fine.")}))
+        })
+        .collect()
+}
+
+/// Each id once, as [`id_counts`] gives it.
+fn once(ids: &[&str]) -> BTreeMap<String, usize> {
+    ids.iter().map(|id| (id.to_string(), 1)).collect()
+}
+
+/// Runs the binary, killing it when it has not ended after `secs` (a guard against a run that
+/// never ends, not a timing check).
+fn run_guarded(args: &[&str], secs: u64) -> Output {
+    let mut child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(secs) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still running after {secs}s: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(res: &Output) -> String {
+    String::from_utf8_lossy(&res.stderr).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_folders_are_followed_once_and_loops_end() {
+    use std::os::unix::fs::symlink;
+    let tmp = TempDir::new("symlinks");
+    let (input, elsewhere) = (tmp.0.join("in"), tmp.0.join("elsewhere"));
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(input.join("a.jsonl"), records("a", 2)).unwrap();
+    std::fs::write(input.join("sub/b.jsonl"), records("b", 1)).unwrap();
+    std::fs::write(elsewhere.join("e.jsonl"), records("e", 1)).unwrap();
+    symlink(".", input.join("self")).unwrap(); // a loop
+    symlink("a.jsonl", input.join("again.jsonl")).unwrap(); // a file listed already
+    symlink(&elsewhere, input.join("link")).unwrap(); // a folder named on the command line too
+    let want = once(&["a0", "a1", "b0", "e0"]);
+
+    let out = tmp.0.join("out");
+    let res = run_guarded(&["batch", "--rules-only", p(&input), p(&elsewhere), "-o", p(&out)], 300);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert_eq!(id_counts(&out), want);
+    assert!(stderr(&res).contains("already read"), "{}", stderr(&res));
+
+    // two loops: the walk still ends, and reads every file once
+    symlink("..", input.join("sub/up")).unwrap();
+    let out = tmp.0.join("out2");
+    let res = run_guarded(&["batch", "--rules-only", p(&input), p(&elsewhere), "-o", p(&out)], 300);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert_eq!(id_counts(&out), want);
+}
+
+#[test]
+fn an_outdir_inside_an_input_folder_is_never_read() {
+    let tmp = TempDir::new("outdir-inside");
+    let input = tmp.0.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("a.jsonl"), records("a", 3)).unwrap();
+    let out = input.join("out");
+    for _ in 0..2 {
+        let res = run(&["batch", "--rules-only", "--shard-size", "2", p(&input), "-o", p(&out)]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        let want = once(&["a0", "a1", "a2"]);
+        assert_eq!(id_counts(&out), want, "{}", stderr(&res));
+    }
+    // an input named inside OUTDIR is refused
+    let shard = out.join("documents-00000.jsonl");
+    let res = run(&["batch", "--rules-only", "--shard-size", "2", p(&input), p(&shard), "-o", p(&out)]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(stderr(&res).contains("inside the output folder"), "{}", stderr(&res));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_input_is_named_as_such() {
+    let tmp = TempDir::new("fifo");
+    let fifo = tmp.0.join("stream.jsonl");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let res = run_guarded(&["batch", "--rules-only", p(&fifo), "-o", p(&tmp.0.join("out"))], 300);
+    assert_eq!(res.status.code(), Some(2));
+    let err = stderr(&res);
+    assert!(err.contains("is a named pipe (FIFO)") && !err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn a_failed_start_leaves_no_outdir_behind() {
+    let tmp = TempDir::new("failed-start");
+    let missing = tmp.0.join("missing.jsonl");
+    let out = tmp.0.join("new/out");
+    let res = run(&["batch", "--rules-only", p(&missing), "-o", p(&out)]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(stderr(&res).contains("does not exist"), "{}", stderr(&res));
+    assert!(!tmp.0.join("new").exists(), "the folders it created are removed");
+    // an OUTDIR that was there is left as it was
+    let existing = tmp.0.join("existing");
+    std::fs::create_dir_all(&existing).unwrap();
+    let res = run(&["batch", "--rules-only", p(&missing), "-o", p(&existing)]);
+    assert_eq!(res.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0, "nothing left in OUTDIR");
+}
+
+// --- what a record is -------------------------------------------------------------------------
+
+#[test]
+fn a_bom_and_empty_texts_are_read_as_label_reads_them() {
+    let tmp = TempDir::new("bom-empty");
+    let input = tmp.0.join("a.jsonl");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(format!("{}\n", json!({"id": "first", "text": "Cllr Ann Lee said it was fine."})).bytes());
+    bytes.extend(format!("{}\n", json!({"id": "empty", "text": ""})).bytes());
+    bytes.extend(format!("{}\n", json!({"id": "blank", "text": " \n\t "})).bytes());
+    std::fs::write(&input, &bytes).unwrap();
+    let out = tmp.0.join("out");
+    let res = run(&["batch", "--rules-only", "--strict", p(&input), "-o", p(&out)]);
+    assert_eq!(res.status.code(), Some(0), "{}", stderr(&res));
+    let docs = shard_lines(&out, "documents");
+    let label = run(&["label", "--rules-only", p(&input)]);
+    assert!(label.status.success(), "{}", stderr(&label));
+    let labelled: Vec<&str> = std::str::from_utf8(&label.stdout).unwrap().lines().collect();
+    assert_eq!(docs, labelled, "batch and label give the same documents");
+    for d in &docs[1..] {
+        let a: quotestance::Annotated = serde_json::from_str(d).unwrap();
+        assert!(a.quotes.is_empty() && a.people.is_empty(), "{d}");
+    }
+}
+
+// --- resuming after the inputs changed ----------------------------------------------------------
+
+/// Runs `batch --shard-size 2` over `input` into `out`, then keeps only the manifest's first
+/// entry, as though the run had been killed after its first shard.
+fn first_shard_only(input: &Path, out: &Path) {
+    let res = run(&["batch", "--rules-only", "--shard-size", "2", p(input), "-o", p(out)]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let manifest = out.join("manifest.jsonl");
+    let first = std::fs::read_to_string(&manifest).unwrap().lines().next().unwrap().to_string();
+    std::fs::write(&manifest, format!("{first}\n")).unwrap();
+}
+
+fn resume(input: &Path, out: &Path) -> Output {
+    run(&["batch", "--rules-only", "--shard-size", "2", p(input), "-o", p(out)])
+}
+
+#[test]
+fn resuming_refuses_an_input_edited_in_place() {
+    let tmp = TempDir::new("edited");
+    let input = tmp.0.join("a.jsonl");
+    let original = records("r", 6);
+    type Edit = fn(&str) -> String;
+    let edits: [(&str, Edit); 3] = [
+        ("prepended", |s| format!("{}\n{s}", json!({"id": "new", "text": "Sam Reed said hello."}))),
+        ("first line deleted", |s| s.split_once('\n').unwrap().1.to_string()),
+        ("same size", |s| s.replacen("Lee0 said", "Lee0 sayd", 1)),
+    ];
+    for (what, edit) in edits {
+        std::fs::write(&input, &original).unwrap();
+        let out = tmp.0.join(format!("out-{what}"));
+        first_shard_only(&input, &out);
+        let modified = std::fs::metadata(&input).unwrap().modified().unwrap();
+        std::fs::write(&input, edit(&original)).unwrap();
+        // the same modification time, too: the content alone tells the change
+        std::fs::File::options().write(true).open(&input).unwrap().set_modified(modified).unwrap();
+        let res = resume(&input, &out);
+        let err = stderr(&res);
+        assert_eq!(res.status.code(), Some(2), "{what}: {err}");
+        assert!(err.contains(p(&input)) && err.contains("changed"), "{what}: names the file: {err}");
+        assert!(err.contains("new OUTDIR"), "{what}: says what to do: {err}");
+        assert!(!err.contains("ManifestEntry") && !err.contains('{'), "{what}: a sentence, not a dump: {err}");
+    }
+
+    // records added after the finished shards change nothing that is done: resumed, once each
+    std::fs::write(&input, &original).unwrap();
+    let out = tmp.0.join("out-appended");
+    first_shard_only(&input, &out);
+    std::fs::write(&input, format!("{original}{}", records("s", 1))).unwrap();
+    let res = resume(&input, &out);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(stderr(&res).contains("skipped 2 records"), "{}", stderr(&res));
+    let want = once(&["r0", "r1", "r2", "r3", "r4", "r5", "s0"]);
+    assert_eq!(id_counts(&out), want);
+}
+
+#[test]
+fn an_old_manifest_without_input_hashes_is_refused_clearly() {
+    let tmp = TempDir::new("old-manifest");
+    let input = tmp.0.join("a.jsonl");
+    std::fs::write(&input, records("r", 4)).unwrap();
+    let out = tmp.0.join("out");
+    first_shard_only(&input, &out);
+    let manifest = out.join("manifest.jsonl");
+    let mut entry: Map<String, Value> = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    entry.retain(|k, _| !k.starts_with("input_") && !k.starts_with("records_"));
+    std::fs::write(&manifest, format!("{}\n", Value::Object(entry))).unwrap();
+    let res = resume(&input, &out);
+    assert_eq!(res.status.code(), Some(2), "{}", stderr(&res));
+    let err = stderr(&res);
+    assert!(err.contains("earlier version") && err.contains("new OUTDIR"), "{err}");
 }

@@ -158,3 +158,59 @@ fn missing_models_give_one_clear_error_naming_path_and_fix() {
     let out = run(&["label", "--models-dir", p(&models), p(&f)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_byte_order_mark_before_the_first_jsonl_record_is_accepted() {
+    let tmp = TempDir::new("bom");
+    let f = tmp.0.join("docs.jsonl");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(serde_json::json!({"id": "d1", "text": TEXT}).to_string().bytes());
+    bytes.push(b'\n');
+    bytes.extend(serde_json::json!({"id": "d2", "text": ""}).to_string().bytes());
+    std::fs::write(&f, bytes).unwrap();
+    let out = run(&["label", "--rules-only", p(&f)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let recs = records(&out.stdout);
+    assert_eq!(recs.iter().map(|r| r["id"].clone()).collect::<Vec<_>>(), ["d1", "d2"]);
+    assert!(recs.iter().all(|r| r.get("error").is_none()), "{recs:?}");
+}
+
+/// `models verify` passes on the installed models and names the file that changed in a copy
+/// whose tokenizer was edited after the setup recorded its sha256.
+#[test]
+fn models_verify_checks_the_recorded_hashes() {
+    let installed = quotestance::models::resolve_models_dir(None);
+    let manifest = quotestance::models::encoder_dir(&installed).join("MANIFEST.json");
+    if !manifest.is_file() || !std::fs::read_to_string(&manifest).unwrap().contains("\"sha256\"") {
+        eprintln!("SKIPPED: no models with recorded hashes (python3 scripts/setup-models.py)");
+        return;
+    }
+    let out = run(&["models", "verify", "--models-dir", p(&installed)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("match their recorded sha256"));
+
+    let tmp = TempDir::new("verify");
+    let enc = tmp.0.join("all-MiniLM-L6-v2");
+    std::fs::create_dir_all(&enc).unwrap();
+    copy_tree(&quotestance::models::encoder_dir(&installed), &enc);
+    let tok = enc.join("tokenizer.json");
+    let mut bytes = std::fs::read(&tok).unwrap();
+    bytes.push(b' ');
+    std::fs::write(&tok, bytes).unwrap();
+    let out = run(&["models", "verify", "--models-dir", p(&tmp.0)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("tokenizer.json") && err.contains("changed since it was installed"), "{err}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

@@ -19,7 +19,7 @@ const MAX_HEADER: usize = 1024 * 1024;
 const SNIFF: usize = 1024;
 
 /// A WARC `response` record, as the reader thread hands it to a worker.
-pub(super) struct Response {
+pub(crate) struct Response {
     /// `WARC-Record-ID`, without its angle brackets.
     pub id: Option<String>,
     /// `WARC-Target-URI`.
@@ -42,7 +42,7 @@ pub(super) struct Response {
 /// block is read past, never held). A record without `WARC-Type` is an error record. A read
 /// error, a malformed header block or a truncated record ends the file with one error record,
 /// since the records after it cannot be found reliably.
-pub(super) fn read(
+pub(crate) fn read(
     file: impl Read,
     gzip: bool,
     max_record: usize,
@@ -146,7 +146,7 @@ fn header_block(r: &mut dyn BufRead) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// The document in a response record, or its id and why there is none. Runs on a worker.
-pub(super) fn document(r: &Response) -> Result<Document, (Value, String)> {
+pub(crate) fn document(r: &Response) -> Result<Document, (Value, String)> {
     let Some(id) = r.id.clone() else {
         return Err((Value::Null, "WARC record without WARC-Record-ID".into()));
     };
@@ -164,11 +164,11 @@ pub(super) fn document(r: &Response) -> Result<Document, (Value, String)> {
     })
 }
 
-struct Article {
-    text: String,
-    title: Option<String>,
-    published: Option<String>,
-    site: Option<String>,
+pub(crate) struct Article {
+    pub(crate) text: String,
+    pub(crate) title: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) site: Option<String>,
 }
 
 /// The article of an HTTP response.
@@ -270,7 +270,7 @@ fn looks_like_html(body: &[u8]) -> bool {
 
 /// The body as text, in the charset the Content-Type header, a byte-order mark or a `<meta>`
 /// tag gives (in that order), else UTF-8; bytes that are not valid in it are an error.
-fn decode(body: &[u8], content_type: Option<&str>) -> Result<String, String> {
+pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Result<String, String> {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(body) {
         return decode_as(enc, &body[bom..], "byte-order mark");
     }
@@ -318,23 +318,27 @@ fn meta_charset(head: &str) -> Option<String> {
     })
 }
 
-/// Deepest element nesting let through to the parser, as [`nesting_estimate`] counts it.
-const SCAN_DEPTH: usize = 4096;
-/// Deepest element nesting of the parsed page let through to the extractor. Parsing and
-/// extraction take time quadratic in the nesting (about 5 s for 5,000 nested `<div>`s), so a
-/// page nested deeper, which no real page is, is refused rather than stalling a worker.
+/// Deepest nesting of the parsed page let through to the extractor (as [`dom_depth`] counts it).
+/// Parsing and extraction take time quadratic in the nesting (about 5 s for 5,000 nested
+/// `<div>`s), so a page nested deeper, which no real page is, is refused rather than stalling a
+/// worker.
 const MAX_DEPTH: usize = 1024;
+/// A scan of the tags refuses a page before parsing when it finds them nested over this many
+/// times [`MAX_DEPTH`]: the scan only estimates (it may count an element the parser would
+/// close), so it leaves room, and the parser never sees a page that would take it seconds.
+const SCAN_FACTOR: usize = 4;
 
 /// The article's text (paragraphs on their own lines, blank lines between them) and metadata.
-fn extract(html: &str, url: Option<&str>) -> Result<Article, String> {
+pub(crate) fn extract(html: &str, url: Option<&str>) -> Result<Article, String> {
+    let too_deep = |depth: String| format!("unparseable HTML: elements nested {depth} deep (limit {MAX_DEPTH})");
     let estimate = nesting_estimate(html);
-    if estimate > SCAN_DEPTH {
-        return Err(format!("unparseable HTML: elements nested about {estimate} deep (limit {SCAN_DEPTH})"));
+    if estimate > SCAN_FACTOR * MAX_DEPTH {
+        return Err(too_deep(format!("about {estimate}")));
     }
     let doc = dom_query::Document::from(html);
     let depth = dom_depth(&doc);
     if depth > MAX_DEPTH {
-        return Err(format!("unparseable HTML: elements nested {depth} deep (limit {MAX_DEPTH})"));
+        return Err(too_deep(depth.to_string()));
     }
     let config = dom_smoothie::Config { text_mode: dom_smoothie::TextMode::Formatted, ..Default::default() };
     // A URL the extractor does not take as absolute: extract without it.
@@ -457,13 +461,21 @@ mod tests {
         assert_eq!(nesting_estimate(&deep(3)), 4);
         let t = std::time::Instant::now();
         let e = extract(&deep(100_000), None).err().unwrap();
-        assert!(e.starts_with("unparseable HTML: elements nested about 100001 deep"), "{e}");
+        assert_eq!(e, "unparseable HTML: elements nested about 100001 deep (limit 1024)");
         assert!(t.elapsed().as_secs() < 5, "refused before parsing");
         let e = extract(&deep(1500), None).err().unwrap();
-        assert!(e.starts_with("unparseable HTML: elements nested 15"), "{e}");
+        assert!(e.starts_with("unparseable HTML: elements nested 15") && e.ends_with("deep (limit 1024)"), "{e}");
         let mut doc = dom_query::Document::from("<div><span>x</span></div>");
         assert_eq!(dom_depth(&doc), 5); // document, html, body, div, span, text
         doc = dom_query::Document::from("");
         assert_eq!(dom_depth(&doc), 2); // document, html, head and body
+    }
+
+    #[test]
+    fn the_docs_give_the_nesting_limit_of_the_code() {
+        let limit = format!("nested over {},{:03} deep", MAX_DEPTH / 1000, MAX_DEPTH % 1000);
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        assert!(readme.contains(&limit), "README.md says {limit:?}");
+        assert!(include_str!("../batch.rs").contains(&limit), "the batch module doc says {limit:?}");
     }
 }

@@ -1,0 +1,40 @@
+//! `quotestance models`: where the models are, and whether they are intact.
+
+use quotestance::models::{check_finite, encoder_dir, ner_head_path, resolve_models_dir, verify_encoder};
+use quotestance::stance_head::stance_head_path;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+    /// The models dir (default: $QUOTESTANCE_MODELS, else the user cache dir).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub models_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Print the models dir in use.
+    Path,
+    /// Check every model file against the sha256 the setup recorded, and every weights file
+    /// (encoder and heads) for non-finite values.
+    Verify,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let dir = resolve_models_dir(args.models_dir.as_deref());
+    match args.command {
+        Command::Path => println!("{}", dir.display()),
+        Command::Verify => {
+            let checked = verify_encoder(&dir)?;
+            println!("{}: {} files match their recorded sha256", encoder_dir(&dir).display(), checked.len());
+            for weights in [encoder_dir(&dir).join("model.safetensors"), ner_head_path(&dir), stance_head_path(&dir)] {
+                check_finite(&weights)?;
+                println!("{}: every weight is finite", weights.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
