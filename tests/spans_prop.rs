@@ -5,81 +5,13 @@
 //! entities, people), not only what the pipeline fills in today.
 
 use proptest::prelude::*;
-use quotestance::{Annotated, Document, Pipeline, Span};
+use quotestance::{Annotated, Document, Pipeline};
 
-/// Panics, naming the span, unless every span of `a` is a valid slice of `text`.
+/// Panics, naming the span, unless every span of `a` is a valid slice of `text`
+/// ([`quotestance::check::check_spans`]).
 fn check_spans(text: &str, a: &Annotated) {
-    // byte offset of every code point, plus the end
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
-    let n = bounds.len() - 1;
-    assert_eq!(a.chars, n, "chars");
-    let span = |what: &str, s: &Span| {
-        assert!(s.start <= s.end && s.end <= n, "{what}: code points {}..{} of {n}", s.start, s.end);
-        assert!(
-            s.byte_start <= s.byte_end && s.byte_end <= text.len(),
-            "{what}: bytes {}..{} of {}",
-            s.byte_start,
-            s.byte_end,
-            text.len()
-        );
-        assert!(
-            text.is_char_boundary(s.byte_start) && text.is_char_boundary(s.byte_end),
-            "{what}: bytes {}..{} not on char boundaries",
-            s.byte_start,
-            s.byte_end
-        );
-        // code points and bytes name the same place: chars().count() of the prefix
-        assert_eq!(bounds[s.start], s.byte_start, "{what}: start {} is not byte {}", s.start, s.byte_start);
-        assert_eq!(bounds[s.end], s.byte_end, "{what}: end {} is not byte {}", s.end, s.byte_end);
-    };
-    let text_span = |what: &str, s: &Span, t: &str| {
-        span(what, s);
-        assert_eq!(&text[s.bytes()], t, "{what}: text is not the slice {}..{}", s.start, s.end);
-    };
-    let person = |what: &str, p: Option<usize>| {
-        if let Some(p) = p {
-            assert!(p < a.people.len(), "{what}: person {p} of {}", a.people.len());
-        }
-    };
-    for (kind, spans) in [("paragraph", &a.paragraphs), ("sentence", &a.sentences)] {
-        for (i, s) in spans.iter().enumerate() {
-            span(&format!("{kind} {i}"), s);
-            if i > 0 {
-                assert!(spans[i - 1].end <= s.start, "{kind} {i} overlaps or precedes the one before");
-            }
-        }
-    }
-    for (i, q) in a.quotes.iter().enumerate() {
-        text_span(&format!("quote {i}"), &q.span, &q.text);
-        if let Some(c) = &q.cue {
-            text_span(&format!("quote {i} cue"), &c.span, &c.text);
-        }
-        if let Some(sp) = &q.speaker {
-            if let Some(m) = &sp.mention {
-                text_span(&format!("quote {i} speaker mention"), &m.span, &m.text);
-            }
-            person(&format!("quote {i} speaker"), sp.person);
-        }
-        if let Some(t) = &q.target {
-            person(&format!("quote {i} target"), t.person);
-        }
-        assert!(q.paragraph < a.paragraphs.len().max(1), "quote {i}: paragraph {}", q.paragraph);
-    }
-    for (i, e) in a.entities.iter().enumerate() {
-        text_span(&format!("entity {i}"), &e.span, &e.text);
-        person(&format!("entity {i}"), e.person);
-    }
-    for (i, p) in a.people.iter().enumerate() {
-        for (j, m) in p.mentions.iter().enumerate() {
-            span(&format!("person {i} mention {j}"), m);
-        }
-    }
-    for (i, c) in a.resignation_calls.iter().enumerate() {
-        person(&format!("call {i} caller"), c.caller_person);
-        person(&format!("call {i} target"), c.target_person);
-        for &q in &c.evidence {
-            assert!(q < a.quotes.len(), "call {i}: evidence quote {q} of {}", a.quotes.len());
-        }
+    if let Err(problem) = quotestance::check::check_spans(text, a) {
+        panic!("{problem}");
     }
 }
 

@@ -9,7 +9,7 @@
 
 use crate::batch::{parquet_io, warc_io, Payload, Raw};
 use crate::label::{open_jsonl, parse_line, raw_lines};
-use quotestance::{Annotated, Config, Document, Pipeline, Span};
+use quotestance::{Annotated, Config, Document, Pipeline};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -83,74 +83,11 @@ fn annotate_with(nlp: &Pipeline, data: &[u8]) {
     check_spans(&text, &a);
 }
 
-/// Panics, naming the span, unless every span of `a` is a valid slice of `text`: code points
-/// within the text's count, bytes on char boundaries and naming the same place, and every span
-/// text (quotes, cues, speaker mentions, entities) equal to the text at its span.
+/// Panics, naming the span, unless every span of `a` is a valid slice of `text`
+/// ([`quotestance::check::check_spans`]).
 pub fn check_spans(text: &str, a: &Annotated) {
-    // byte offset of every code point, plus the end
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
-    let n = bounds.len() - 1;
-    assert_eq!(a.chars, n, "chars");
-    let span = |what: &str, s: &Span| {
-        assert!(s.start <= s.end && s.end <= n, "{what}: code points {}..{} of {n}", s.start, s.end);
-        assert!(
-            s.byte_start <= s.byte_end && s.byte_end <= text.len(),
-            "{what}: bytes {}..{} of {}",
-            s.byte_start,
-            s.byte_end,
-            text.len()
-        );
-        assert_eq!(bounds[s.start], s.byte_start, "{what}: code point {} is not byte {}", s.start, s.byte_start);
-        assert_eq!(bounds[s.end], s.byte_end, "{what}: code point {} is not byte {}", s.end, s.byte_end);
-    };
-    let text_span = |what: &str, s: &Span, t: &str| {
-        span(what, s);
-        assert_eq!(&text[s.bytes()], t, "{what}: its text is not the text at {}..{}", s.start, s.end);
-    };
-    let person = |what: &str, p: Option<usize>| {
-        if let Some(p) = p {
-            assert!(p < a.people.len(), "{what}: person {p} of {}", a.people.len());
-        }
-    };
-    for (kind, spans) in [("paragraph", &a.paragraphs), ("sentence", &a.sentences)] {
-        for (i, s) in spans.iter().enumerate() {
-            span(&format!("{kind} {i}"), s);
-            if i > 0 {
-                assert!(spans[i - 1].end <= s.start, "{kind} {i} overlaps or precedes the one before");
-            }
-        }
-    }
-    for (i, q) in a.quotes.iter().enumerate() {
-        text_span(&format!("quote {i}"), &q.span, &q.text);
-        if let Some(c) = &q.cue {
-            text_span(&format!("quote {i} cue"), &c.span, &c.text);
-        }
-        if let Some(sp) = &q.speaker {
-            if let Some(m) = &sp.mention {
-                text_span(&format!("quote {i} speaker mention"), &m.span, &m.text);
-            }
-            person(&format!("quote {i} speaker"), sp.person);
-        }
-        if let Some(t) = &q.target {
-            person(&format!("quote {i} target"), t.person);
-        }
-        assert!(q.paragraph < a.paragraphs.len().max(1), "quote {i}: paragraph {}", q.paragraph);
-    }
-    for (i, e) in a.entities.iter().enumerate() {
-        text_span(&format!("entity {i}"), &e.span, &e.text);
-        person(&format!("entity {i}"), e.person);
-    }
-    for (i, p) in a.people.iter().enumerate() {
-        for (j, m) in p.mentions.iter().enumerate() {
-            span(&format!("person {i} mention {j}"), m);
-        }
-    }
-    for (i, c) in a.resignation_calls.iter().enumerate() {
-        person(&format!("call {i} caller"), c.caller_person);
-        person(&format!("call {i} target"), c.target_person);
-        for &q in &c.evidence {
-            assert!(q < a.quotes.len(), "call {i}: evidence quote {q} of {}", a.quotes.len());
-        }
+    if let Err(problem) = quotestance::check::check_spans(text, a) {
+        panic!("{problem}");
     }
 }
 
@@ -214,7 +151,7 @@ const PARQUET_BATCH: usize = 5;
 /// The Parquet reader of `batch` on the bytes as a file: one record per row, numbered 1, 2, 3 ...
 /// without a gap, and no error but the harness's own stop after [`MAX_RECORDS`]. The reader turns
 /// a panic of the Parquet decoder into error records; under libFuzzer, see
-/// [`let_caught_panics_unwind`].
+/// [`let_guarded_panics_unwind`].
 pub fn parquet_reader(data: &[u8]) {
     let file = TempFile::new("parquet", data);
     let bytes_read = AtomicU64::new(0);
@@ -291,21 +228,14 @@ pub fn html_extract(data: &[u8]) {
     }
 }
 
-/// The crates whose panics the Parquet reader catches (see `parquet_io::guarded`), as they
-/// appear in the panic's file path.
-pub const PARQUET_DECODER: &[&str] = &["/parquet-", "/arrow-"];
-
 /// For a libFuzzer target, whose panic hook aborts on every panic, even one the code catches:
-/// lets a panic raised in the source files of `crates` (see [`PARQUET_DECODER`]) unwind, quietly,
-/// to the guard that turns it into an error record; any other panic still aborts. A panic from
-/// those crates that no guard catches aborts as well (libfuzzer-sys aborts on a panic that
-/// leaves the target), only without its message: the replay test shows it. Call it once, from
-/// the target's `init`.
-pub fn let_caught_panics_unwind(crates: &'static [&'static str]) {
+/// lets a panic raised inside a step of the Parquet decoder that the reader guards (it turns the
+/// panic into error records; see `parquet_io::in_guarded_step`) unwind, quietly, to that guard;
+/// any other panic still aborts, with its message. Call it once, from the target's `init`.
+pub fn let_guarded_panics_unwind() {
     let abort = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let file = info.location().map_or("", |l| l.file());
-        if !crates.iter().any(|c| file.contains(c)) {
+        if !parquet_io::in_guarded_step() {
             abort(info);
         }
     }));

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod budget;
+pub mod check;
 pub mod encode;
 pub mod error;
 pub mod eval;
