@@ -6,6 +6,6 @@ use quotestance_cli::fuzz;
 
 fuzz_target!(
     // the reader catches the decoder's panics (upstream bugs) and makes them error records
-    init: fuzz::let_caught_panics_unwind(fuzz::PARQUET_DECODER),
+    init: fuzz::let_guarded_panics_unwind(),
     |data: &[u8]| fuzz::parquet_reader(data)
 );

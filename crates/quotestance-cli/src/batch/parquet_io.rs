@@ -160,12 +160,27 @@ impl<R: Read> Read for EndGuard<R> {
 
 /// Runs a step of the Parquet decoder, which panics on some malformed files (an assertion on a
 /// column chunk's byte range, a division by zero, a bitmap out of bounds in parquet and arrow
-/// 60.1): the panic, caught, becomes an error.
+/// 60.1; an overflow where overflow checks are on): the panic, caught, becomes an error.
 fn guarded<T>(step: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|p| {
+    let outer = GUARDED.replace(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    GUARDED.set(outer);
+    result.map_err(|p| {
         let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
         format!("the Parquet decoder panicked ({})", msg.unwrap_or_default())
     })
+}
+
+thread_local! {
+    /// Whether this thread runs a step under [`guarded`].
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread runs a decoder step whose panic [`guarded`] catches. For the fuzz
+/// harness, whose panic hook aborts on every panic, even a caught one: it lets these unwind
+/// (`crate::fuzz::let_guarded_panics_unwind`).
+pub(crate) fn in_guarded_step() -> bool {
+    GUARDED.get()
 }
 
 /// Bytes of a `len`-byte file counted as read after `done` of its `rows` rows.
