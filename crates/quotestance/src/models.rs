@@ -90,8 +90,9 @@ pub fn encoder_present(models_dir: &Path) -> bool {
 /// tensor: such weights load without error and then label everything wrong (every stance
 /// 0.25, no PERSON). Reads the file once (the encoder's 90 MB in about 50 ms).
 pub fn check_finite(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| not_found(path, format!("cannot read it ({e})")))?;
-    let st = safetensors::SafeTensors::deserialize(&bytes)
+    // SAFETY: a read-only mapping of a model file, which the setup replaces by rename, never in
+    // place; read once here and dropped (no second copy of a 90 MB encoder in memory)
+    let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
         .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
     for (name, view) in st.tensors() {
         let bad = match view.dtype() {
