@@ -49,3 +49,40 @@ fn call_defence_rebuttal() {
         assert!((q.stance_score - q.scores.best().1).abs() < 1e-6);
     }
 }
+
+/// The fine-tuned model's own layers, started from the encoder's weights, give
+/// the encoder's output: the lower layers plus the differentiable copies of the
+/// top ones equal the whole encoder (so training starts where the encoder is).
+#[test]
+fn tuned_layers_start_as_the_encoder() {
+    use candle_core::{DType, Device};
+    use candle_nn::VarBuilder;
+    use quotestance::models::encoder_dir;
+    use quotestance::stance_head::tuned::{additive_mask, pad, Lower, TunedInput, TunedLayer};
+    let dir = resolve_models_dir(None);
+    if !encoder_present(&dir) {
+        eprintln!("SKIPPED: no encoder under {} (run `python3 scripts/setup-models.py`)", dir.display());
+        return;
+    }
+    let enc = encoder_dir(&dir);
+    let (whole, lower) = (Lower::load(&enc, 0).unwrap(), Lower::load(&enc, 2).unwrap());
+    let n = lower.config.num_hidden_layers;
+    // SAFETY: a read-only mapping of the installed model file, not changed while the test runs
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[enc.join("model.safetensors")], DType::F32, &Device::Cpu) }
+        .unwrap();
+    let top: Vec<TunedLayer> =
+        (n - 2..n).map(|i| TunedLayer::new(vb.pp(format!("encoder.layer.{i}")), &lower.config).unwrap()).collect();
+    let inputs = [TunedInput { ids: vec![101, 7592, 2088, 2003, 102] }, TunedInput { ids: vec![101, 2009, 102] }];
+    let (ids, mask) = pad(&inputs.iter().collect::<Vec<_>>()).unwrap();
+    let mut h = lower.forward(&ids, &mask).unwrap();
+    let add = additive_mask(&mask).unwrap();
+    for l in &top {
+        h = l.forward(&h, &add).unwrap();
+    }
+    let want = whole.forward(&ids, &mask).unwrap();
+    // real tokens only (padded positions are never read)
+    let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+    let diff = (h - want).unwrap().abs().unwrap().broadcast_mul(&m).unwrap();
+    let max = diff.max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(max < 1e-3, "the tuned layers differ from the encoder's by {max}");
+}

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import real  # noqa: E402
 import polnear  # noqa: E402
-from score import score  # noqa: E402
+from score import STANCES, match_quotes, prf, score  # noqa: E402
 
 MODE_FLAGS = {"rules": [], "models": ["--models"]}
 KEY = ("call_to_resign", "defence", "rebuttal")
@@ -70,6 +70,43 @@ def false_alarms(rows, preds):
     }
 
 
+def stance_detail(rows, preds):
+    """Per-class stance P/R/F1 (counted as the scorer counts them: unmatched quotes are errors)
+    and the ECE of `stance_score` on matched quotes (10 equal-width bins; right = gold stance)."""
+    tp, fp, fn = ({s: 0 for s in STANCES} for _ in range(3))
+    conf = []
+    for row in rows:
+        gold = json.loads((REAL / "gold" / (row["id"] + ".json")).read_text(encoding="utf-8"))["quotes"]
+        pred = preds.get(row["id"], {}).get("quotes", [])
+        matched = match_quotes(gold, pred, 0.5)
+        for gi, pi in matched:
+            g, p = gold[gi]["stance"], pred[pi].get("stance", "other")
+            conf.append((float(pred[pi].get("stance_score", 0.0)), g == p))
+            if g == p:
+                tp[g] += 1
+            else:
+                fp[p] += 1
+                fn[g] += 1
+        for gi in set(range(len(gold))) - {g for g, _ in matched}:
+            fn[gold[gi]["stance"]] += 1
+        for pi in set(range(len(pred))) - {p for _, p in matched}:
+            fp[pred[pi].get("stance", "other")] += 1
+    return {"prf": {s: prf(tp[s], fp[s], fn[s]) for s in STANCES}, "ece": ece(conf)}
+
+
+def ece(conf, bins=10):
+    if not conf:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        part = [(c, r) for c, r in conf if lo < c <= hi or (b == 0 and c == 0.0)]
+        if part:
+            gap = abs(sum(c for c, _ in part) / len(part) - sum(r for _, r in part) / len(part))
+            total += gap * len(part) / len(conf)
+    return total
+
+
 def summary(r):
     return {
         "articles": r["articles"],
@@ -108,7 +145,11 @@ def main():
                     continue
                 g, a = link_subset(part, tmp, f"{mode}-{split}")
                 r = score(g, a, tmp / f"real-{mode}.jsonl")
-                results[(mode, f"real {split}")] = {**summary(r), **false_alarms(part, preds)}
+                results[(mode, f"real {split}")] = {
+                    **summary(r),
+                    **false_alarms(part, preds),
+                    **stance_detail(part, preds),
+                }
             if (polnear_dir / "gold").is_dir():
                 pred_path = tmp / f"polnear-{mode}.jsonl"
                 label(args.bin, MODE_FLAGS[mode], polnear_dir / "articles", pred_path)
@@ -138,12 +179,11 @@ def print_tables(results):
                 f"| {mode} | {r['articles']} | {r['named_direct_gold']} | {r['recall']:.3f} | "
                 f"{r['speaker_accuracy']:.3f} | {r['direct_precision']:.3f} |"
             )
-    print("\nper-class stance F1 (call_to_resign / defence / rebuttal / other):")
+    print("\nper-class stance P / R / F1 (call_to_resign | defence | rebuttal | other), and the ECE of stance_score:")
     for (mode, name), r in results.items():
-        if "stance_f1" in r:
-            f = r["stance_f1"]
-            print(f"  {name:10} {mode:7} " + " / ".join(f"{f[s]:.3f}" for s in (*KEY, "other")))
-
+        if "prf" in r:
+            cells = " | ".join("{:.3f} / {:.3f} / {:.3f}".format(*r["prf"][s]) for s in (*KEY, "other"))
+            print(f"  {name:10} {mode:7} {cells} | ECE {r['ece']:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,8 @@ use quotestance::model::EntityLabel;
 use quotestance::models::resolve_models_dir;
 use quotestance::ner::train::{evaluate_ner, score_table, train_ner, TrainOptions};
 use quotestance::ner::NerModel;
-use quotestance::stance_head::train::{train_stance, ClassReport, TrainOptions as StanceOptions};
+use quotestance::stance_head::finetune::{train_tuned, TuneOptions};
+use quotestance::stance_head::train::{calibrate_rules, train_stance, ClassReport, TrainOptions as StanceOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,8 +78,9 @@ enum What {
         /// Where to write the head (safetensors).
         #[arg(long, default_value = "assets/heads/stance.safetensors")]
         out: PathBuf,
-        #[arg(long, default_value_t = 80)]
-        epochs: usize,
+        /// Epochs (default: 80 for the frozen head, 6 with --tune-layers).
+        #[arg(long)]
+        epochs: Option<usize>,
         #[arg(long, default_value_t = 128)]
         hidden: usize,
         #[arg(long, default_value_t = 1e-3)]
@@ -92,6 +94,29 @@ enum What {
         /// Keep the encoder states here between runs (the same cache as `train ner --cache`).
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
+        /// Fine-tune the encoder's top K layers with the head (the `tuned` model,
+        /// saved to `--out`, e.g. assets/heads/stance_tuned.safetensors); 0: the
+        /// head on frozen states. With K > 0, --epochs defaults to 6 and --lr is
+        /// the head's learning rate.
+        #[arg(long, default_value_t = 0, value_name = "K")]
+        tune_layers: usize,
+        /// With --tune-layers: the learning rate of the tuned layers.
+        #[arg(long, default_value_t = 5e-5)]
+        lr_layers: f64,
+        /// With --tune-layers: the shuffling and dropout seed.
+        #[arg(long, default_value_t = 17)]
+        seed: u64,
+    },
+    /// The rule layer's calibration (rules mode's `stance_score`): per rule, the
+    /// gold stances of the quotes it decides in the dev articles.
+    CalibrateRules {
+        /// Folder with gold/, articles/ and a splits.json with a "dev" list
+        /// (`python3 tools/stance_data.py` builds data/stance: real dev).
+        #[arg(long, default_value = "data/stance")]
+        data: PathBuf,
+        /// Where to write the calibration (built into the crate from here).
+        #[arg(long, default_value = "assets/rules_calibration.json")]
+        out: PathBuf,
     },
 }
 
@@ -110,6 +135,17 @@ fn class_table(name: &str, r: &ClassReport) -> String {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = resolve_models_dir(args.models_dir.as_deref());
     match args.what {
+        What::CalibrateRules { data, out } => {
+            let (json, before, after) = calibrate_rules(&data)?;
+            std::fs::write(&out, serde_json::to_string_pretty(&json)? + "\n")
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", json["about"].as_str().unwrap_or(""));
+            println!(
+                "ECE (10 bins) on those quotes: raw {before:.4} -> calibrated {after:.4}; saved {}",
+                out.display()
+            );
+            println!("rebuild (`cargo build --release`) to ship it: the crate builds the file in");
+        }
         What::Ner { data, eval_only: Some(head), split, cache, errors, no_refine, .. } => {
             let encoder = Encoder::load(&models, args.threads)?;
             let mut model =
@@ -183,20 +219,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
         }
-        What::Stance { data, out, epochs, hidden, lr, blend, dropout, cache } => {
-            let encoder = Encoder::load(&models, args.threads)?;
+        What::Stance { data, out, epochs, hidden, lr, blend, dropout, cache, tune_layers, lr_layers, seed } => {
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let opts = StanceOptions { epochs, hidden, lr, blend, dropout, cache, ..StanceOptions::default() };
-            let r = train_stance(&encoder, &data, &out, &opts)?;
+            let r = if tune_layers > 0 {
+                let opts = TuneOptions {
+                    layers: tune_layers,
+                    epochs: epochs.unwrap_or(TuneOptions::default().epochs),
+                    lr_layers,
+                    lr_head: lr,
+                    hidden,
+                    seed,
+                    blend,
+                    ..TuneOptions::default()
+                };
+                train_tuned(&models, &data, &out, &opts)?
+            } else {
+                let encoder = Encoder::load(&models, args.threads)?;
+                let epochs = epochs.unwrap_or(StanceOptions::default().epochs);
+                let opts = StanceOptions { epochs, hidden, lr, blend, dropout, cache, ..StanceOptions::default() };
+                train_stance(&encoder, &data, &out, &opts)?
+            };
             let c = r.train_counts;
             println!(
-                "train: {} articles, {} matched quotes (call {}, defence {}, rebuttal {}, other {}); dev slice: {} articles, {} quotes; test: {} articles, {} quotes",
+                "train: {} articles, {} matched quotes (call {}, defence {}, rebuttal {}, other {}); dev: {} articles, {} quotes; test: {} articles, {} quotes",
                 r.train_docs, c.iter().sum::<usize>(), c[0], c[1], c[2], c[3], r.dev_docs, r.dev_examples, r.test_docs, r.test_examples
             );
             println!(
-                "best epoch {} (dev key macro-F1 {:.4}); temperature {:.3} (fitted on the dev slice); encoding {:.1}s, training {:.1}s",
+                "best epoch {} (dev key macro-F1 {:.4}); temperature {:.3} (fitted on the dev articles); encoding {:.1}s, training {:.1}s",
                 r.best_epoch, r.dev_macro_key, r.temperature, r.encode_secs, r.train_secs
             );
             println!(

@@ -141,6 +141,22 @@ impl StanceScores {
         }
         (Stance::ALL[i], a[i])
     }
+    /// The probability of one stance.
+    pub fn get(&self, s: Stance) -> f32 {
+        self.to_array()[s.index()]
+    }
+    /// The stance that maximises `weights[c] * p[c]` (a cost-sensitive
+    /// decision; all weights 1 is [`StanceScores::best`]).
+    pub fn decide(&self, weights: &[f32; 4]) -> Stance {
+        let a = self.to_array();
+        let mut i = 0;
+        for j in 1..4 {
+            if weights[j] * a[j] > weights[i] * a[i] {
+                i = j;
+            }
+        }
+        Stance::ALL[i]
+    }
 }
 
 /// Who said a quote.
@@ -183,7 +199,9 @@ pub struct Quote {
     #[serde(default)]
     pub speaker: Option<Speaker>,
     pub stance: Stance,
-    /// Probability of `stance`.
+    /// Probability of `stance`, calibrated on real articles in both modes. In
+    /// rules mode the stance given can be less probable than `other` (the
+    /// rules weigh the key stances up; see [`crate::stance::CalibratedRules`]).
     pub stance_score: f32,
     pub scores: StanceScores,
     #[serde(default)]

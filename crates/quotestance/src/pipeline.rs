@@ -12,7 +12,8 @@ use crate::normalise::{normalise, Normalised};
 use crate::people::People;
 use crate::quotes::{find_quotes, QuoteCandidate};
 use crate::segment::{segment, Segmented};
-use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
+use crate::stance::{CalibratedRules, DocContext, StanceClassifier, StanceInput};
+use crate::stance_head::tuned::{tuned_path, TunedStance};
 use crate::stance_head::{stance_head_path, StanceModel};
 use crate::{events, lexicon, people, stance};
 use serde::{Deserialize, Serialize};
@@ -79,7 +80,7 @@ impl Pipeline {
         Pipeline {
             config: Config::default(),
             recogniser: Box::new(RuleRecogniser),
-            stance: Box::new(RuleStance),
+            stance: Box::new(CalibratedRules::shipped()),
             encoder: None,
         }
     }
@@ -93,7 +94,7 @@ impl Pipeline {
             return Ok(Pipeline {
                 config,
                 recogniser: Box::new(RuleRecogniser),
-                stance: Box::new(RuleStance),
+                stance: Box::new(CalibratedRules::shipped()),
                 encoder: None,
             });
         }
@@ -103,12 +104,11 @@ impl Pipeline {
         }
         let encoder = Encoder::load(&dir, config.threads)?;
         let ner = NerModel::load(&ner_head_path(&dir))?;
-        let stance = StanceModel::load(&stance_head_path(&dir))?;
-        stance.check_fits(encoder.hidden_size())?;
+        let stance = load_stance(&dir, encoder.hidden_size())?;
         Ok(Pipeline {
             config,
             recogniser: Box::new(NerRecogniser::new(ner, Combine::default())),
-            stance: Box::new(stance),
+            stance,
             encoder: Some(encoder),
         })
     }
@@ -164,7 +164,7 @@ impl Pipeline {
         budget.check("stance")?;
         let at_issue = stance::person_at_issue(&people, &callers);
         let inputs = stance_inputs(text, &cands, &speakers, &people, &targets);
-        let scores = self.stance.classify(&dctx, &inputs);
+        let scores = self.stance.classify_decided(&dctx, &inputs);
         if scores.len() != cands.len() {
             return Err(Error::Internal(format!(
                 "stance classifier returned {} scores for {} quotes",
@@ -175,8 +175,8 @@ impl Pipeline {
         let ix = &norm.index;
         let tspan = |r: Range<usize>| TextSpan { span: ix.span(r.clone()), text: text[r].to_string() };
         let mut quotes = Vec::with_capacity(cands.len());
-        for ((c, a), sc) in cands.iter().zip(&speakers).zip(scores) {
-            let (mut st, mut p) = sc.best();
+        for ((c, a), (mut st, sc)) in cands.iter().zip(&speakers).zip(scores) {
+            let mut p = sc.get(st);
             if p < self.config.abstain_threshold {
                 st = Stance::Other;
                 p = sc.other;
@@ -325,6 +325,18 @@ fn is_report(a: &Attribution) -> bool {
 fn speaks_for_opposition(a: &Attribution, people: &People) -> bool {
     let says = |s: &str| s.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "opposition");
     says(&a.name) || a.person.is_some_and(|p| people.people[p].roles.iter().any(|r| says(r)))
+}
+
+/// The stance model of the models path: the fine-tuned one
+/// (`heads/stance_tuned.safetensors`) when there is one, else the head on the
+/// frozen encoder states.
+fn load_stance(dir: &std::path::Path, hidden: usize) -> Result<Box<dyn StanceClassifier>> {
+    if let Some(path) = tuned_path(dir) {
+        return Ok(Box::new(TunedStance::load(&path, dir)?));
+    }
+    let stance = StanceModel::load(&stance_head_path(dir))?;
+    stance.check_fits(hidden)?;
+    Ok(Box::new(stance))
 }
 
 /// What the stance step sees of each quote.

@@ -86,6 +86,12 @@ impl<'a> StanceInput<'a> {
 /// probabilities, one [`StanceScores`] per input, in order.
 pub trait StanceClassifier: Send + Sync {
     fn classify(&self, doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<StanceScores>;
+
+    /// The stance given to each quote with its scores: the most probable one,
+    /// unless the classifier decides otherwise (see [`CalibratedRules`]).
+    fn classify_decided(&self, doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<(Stance, StanceScores)> {
+        self.classify(doc, inputs).into_iter().map(|s| (s.best().0, s)).collect()
+    }
 }
 
 static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
@@ -157,8 +163,14 @@ impl RuleStance {
             || NEGATED_CALL.is_match(q)
     }
 
-    /// The rule scores of one quote.
+    /// The rule scores of one quote (the raw, fixed confidences the trained
+    /// heads take as features; [`CalibratedRules`] gives calibrated ones).
     pub fn one(&self, x: &StanceInput<'_>) -> StanceScores {
+        self.rule(x).raw_scores()
+    }
+
+    /// Which rule decides one quote.
+    pub fn rule(&self, x: &StanceInput<'_>) -> Rule {
         let q = x.quote;
         let qc = format!("{} {}", x.cue, q);
         let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
@@ -166,33 +178,199 @@ impl RuleStance {
         if x.speaker_is_target {
             // the person at issue answering: a rebuttal unless they only acknowledge or apologise
             if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
-                return peaked(Stance::Rebuttal, 0.7);
+                return Rule::TargetRefuses;
             }
             if ACKNOWLEDGE.is_match(q) {
-                return peaked(Stance::Other, 0.55);
+                return Rule::TargetAcknowledges;
             }
-            return peaked(Stance::Rebuttal, 0.55);
+            return Rule::TargetAnswers;
         }
         // "Cllr X is calling for a resignation ... playing politics": reports the call to attack it
         if REPORTED_CALL.is_match(q) && SUPPORT.is_match(q) {
-            return peaked(Stance::Defence, 0.6);
+            return Rule::ReportedCallAttacked;
         }
         if OPPOSE_CALL.is_match(q) || (NEGATED_CALL.is_match(q) && !demand) {
             return if SUPPORT.is_match(q) || OPPOSE_CALL.is_match(q) {
-                peaked(Stance::Defence, 0.65)
+                Rule::CallOpposed
             } else {
-                peaked(Stance::Other, 0.6)
+                Rule::CallDisclaimed
             };
         }
         if ((resign && (demand || x.cue.to_lowercase().contains("call"))) || IDIOM_CALL.is_match(q))
             && !NEGATED_CALL.is_match(q)
         {
-            return peaked(Stance::CallToResign, 0.75);
+            return Rule::Call;
         }
         if SUPPORT.is_match(q) {
-            return peaked(Stance::Defence, 0.6);
+            return Rule::Support;
         }
-        peaked(Stance::Other, 0.6)
+        Rule::Nothing
+    }
+}
+
+/// The rules of [`RuleStance`], one per outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// The person at issue refuses to go or defends their record.
+    TargetRefuses,
+    /// The person at issue only acknowledges or apologises.
+    TargetAcknowledges,
+    /// The person at issue says anything else.
+    TargetAnswers,
+    /// Someone else's call reported in order to attack it.
+    ReportedCallAttacked,
+    /// A call opposed ("premature", "not appropriate").
+    CallOpposed,
+    /// A call disclaimed ("I am not calling for her to resign").
+    CallDisclaimed,
+    /// A demand to resign, or an idiom that makes one.
+    Call,
+    /// Support for someone ("full confidence").
+    Support,
+    /// No rule: other.
+    Nothing,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 9] = [
+        Rule::TargetRefuses,
+        Rule::TargetAcknowledges,
+        Rule::TargetAnswers,
+        Rule::ReportedCallAttacked,
+        Rule::CallOpposed,
+        Rule::CallDisclaimed,
+        Rule::Call,
+        Rule::Support,
+        Rule::Nothing,
+    ];
+
+    /// Its index in [`Rule::ALL`].
+    pub fn position(self) -> usize {
+        Rule::ALL.iter().position(|&x| x == self).unwrap_or(Rule::ALL.len() - 1)
+    }
+
+    /// The stance the rule gives.
+    pub fn stance(self) -> Stance {
+        match self {
+            Rule::TargetRefuses | Rule::TargetAnswers => Stance::Rebuttal,
+            Rule::ReportedCallAttacked | Rule::CallOpposed | Rule::Support => Stance::Defence,
+            Rule::Call => Stance::CallToResign,
+            Rule::TargetAcknowledges | Rule::CallDisclaimed | Rule::Nothing => Stance::Other,
+        }
+    }
+
+    /// The fixed confidence the rule was written with (the trained heads' feature).
+    pub fn raw(self) -> f32 {
+        match self {
+            Rule::TargetRefuses => 0.7,
+            Rule::TargetAcknowledges | Rule::TargetAnswers => 0.55,
+            Rule::ReportedCallAttacked | Rule::Support | Rule::CallDisclaimed | Rule::Nothing => 0.6,
+            Rule::CallOpposed => 0.65,
+            Rule::Call => 0.75,
+        }
+    }
+
+    /// The raw scores: [`Rule::raw`] on the rule's stance, the rest spread evenly.
+    pub fn raw_scores(self) -> StanceScores {
+        peaked(self.stance(), self.raw())
+    }
+
+    /// The name in `assets/rules_calibration.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::TargetRefuses => "target_refuses",
+            Rule::TargetAcknowledges => "target_acknowledges",
+            Rule::TargetAnswers => "target_answers",
+            Rule::ReportedCallAttacked => "reported_call_attacked",
+            Rule::CallOpposed => "call_opposed",
+            Rule::CallDisclaimed => "call_disclaimed",
+            Rule::Call => "call",
+            Rule::Support => "support",
+            Rule::Nothing => "nothing",
+        }
+    }
+}
+
+/// The rule classifier with calibrated scores: each rule's four scores are
+/// the distribution of gold stances over the quotes it decided in real
+/// articles it was not written on (histogram binning, one bin per rule;
+/// `assets/rules_calibration.json`, built into the crate and refitted by
+/// `quotestance train calibrate-rules`). So the rules mode's `stance_score` is
+/// a probability, as the models mode's is.
+///
+/// Calibrated, a rule's own stance is often less probable than `other` (a
+/// person at issue who answers says something else as often as not), yet the
+/// key classes are what users look for and the scorer's macro-F1 weighs them
+/// so. The stance given is each rule's `decision` in the file: its own stance
+/// unless enough quotes show that another one wins even with `other` weighed
+/// down (`decision_weights`). `stance_score` is the calibrated probability of
+/// the stance given.
+#[derive(Debug, Clone)]
+pub struct CalibratedRules {
+    rows: [StanceScores; 9],
+    decisions: [Stance; 9],
+}
+
+/// The calibration shipped with the crate.
+pub const RULES_CALIBRATION: &str = include_str!("../../../assets/rules_calibration.json");
+
+impl CalibratedRules {
+    /// From a calibration file's JSON (`{"rules": {NAME: {"p": [4 numbers]}}}`);
+    /// a rule missing from it (or with a row that is not a distribution) keeps
+    /// its raw scores.
+    pub fn from_json(json: &str) -> crate::Result<CalibratedRules> {
+        let v: serde_json::Value = serde_json::from_str(json)?;
+        let decision =
+            |r: Rule| v["rules"][r.name()]["decision"].as_str().and_then(Stance::parse).unwrap_or_else(|| r.stance());
+        let row = |r: Rule| -> Option<StanceScores> {
+            let p: Vec<f32> = v["rules"][r.name()]["p"]
+                .as_array()?
+                .iter()
+                .map(|x| x.as_f64().map(|x| x as f32))
+                .collect::<Option<_>>()?;
+            let ok = p.len() == 4
+                && p.iter().all(|x| x.is_finite() && *x >= 0.0)
+                && (p.iter().sum::<f32>() - 1.0).abs() < 1e-3;
+            ok.then(|| StanceScores::from_array([p[0], p[1], p[2], p[3]]))
+        };
+        Ok(CalibratedRules {
+            rows: Rule::ALL.map(|r| row(r).unwrap_or_else(|| r.raw_scores())),
+            decisions: Rule::ALL.map(decision),
+        })
+    }
+
+    /// The shipped calibration.
+    pub fn shipped() -> CalibratedRules {
+        CalibratedRules::from_json(RULES_CALIBRATION).unwrap_or(CalibratedRules {
+            rows: Rule::ALL.map(Rule::raw_scores),
+            decisions: Rule::ALL.map(Rule::stance),
+        })
+    }
+
+    /// The calibrated scores of a rule's quotes.
+    pub fn scores(&self, r: Rule) -> StanceScores {
+        self.rows[r.position()]
+    }
+
+    /// The stance given to a rule's quotes.
+    pub fn decision(&self, r: Rule) -> Stance {
+        self.decisions[r.position()]
+    }
+}
+
+impl StanceClassifier for CalibratedRules {
+    fn classify(&self, _doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<StanceScores> {
+        inputs.iter().map(|x| self.scores(RuleStance.rule(x))).collect()
+    }
+
+    fn classify_decided(&self, _doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<(Stance, StanceScores)> {
+        inputs
+            .iter()
+            .map(|x| {
+                let r = RuleStance.rule(x);
+                (self.decision(r), self.scores(r))
+            })
+            .collect()
     }
 }
 
@@ -227,6 +405,17 @@ pub fn callers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<Attribu
         .collect()
 }
 
+/// Words of accountability news: criticism, blame, scandal, a call, an inquiry.
+static CONTROVERSY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(critic\w*|criticis\w*|criticiz\w*|under (fire|pressure)|scandal\w*|backlash|outrage\w*|condemn\w*|damning|failing\w*|failures?|failed to|blam\w*|accus\w*|allegation\w*|misconduct|apologi[sz]\w*|inquiry|investigation|resign\w*|step(s|ped)? (down|aside)|stand(s)? down|no[- ]confidence|calls? (for|on)|under scrutiny|furore|row over|embattled|disgrace\w*|defend(s|ed|ing)|hit(s)? back|inadequate|watchdog|controvers\w*|anger|angry|protest\w*|review found|mismanag\w*|negligen\w*)\b").expect("regex")
+});
+
+/// Whether an article reads as accountability news: at least two words of
+/// [`CONTROVERSY`] (one "investigation" in a business story is not enough).
+pub fn is_controversy(text: &str) -> bool {
+    CONTROVERSY.find_iter(text).nth(1).is_some()
+}
+
 /// The people whose position is at issue in the article, most prominent first:
 /// persons named inside resignation-call quotes, never a caller ([`callers`]).
 pub fn article_targets(
@@ -254,8 +443,10 @@ pub fn article_targets(
     // callers are not targets
     let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0 && !callers.contains(&i)).collect();
     ids.sort_by_key(|&i| (std::cmp::Reverse(count[i]), people.people[i].mentions.first().map(|m| m.start)));
-    if ids.is_empty() && !any_call {
-        // no call at all: the person at issue is the most-mentioned person (news is about them)
+    if ids.is_empty() && !any_call && is_controversy(text) {
+        // no call at all, but criticism: the person at issue is the most-mentioned person (news is
+        // about them). Ordinary news (a budget, earnings, a campaign) has no person at issue, so its
+        // main speaker's words are not rebuttals.
         let most = (0..people.people.len()).max_by_key(|&i| (people.people[i].mentions.len(), std::cmp::Reverse(i)));
         if let Some(i) = most.filter(|&i| people.people[i].mentions.len() >= 3) {
             ids.push(i);
@@ -371,5 +562,63 @@ mod tests {
         assert_eq!(st("He has my full confidence.", "said", false), Stance::Defence);
         assert_eq!(st("I am not going anywhere. The improvement plan is working.", "said", true), Stance::Rebuttal);
         assert_eq!(st("The report makes difficult reading.", "said", false), Stance::Other);
+    }
+
+    #[test]
+    fn controversy_needs_two_words_of_accountability_news() {
+        assert!(is_controversy("The mayor faced criticism and calls for her resignation."));
+        assert!(is_controversy("The minister defended the plan after a damning report."));
+        assert!(!is_controversy("The company said quarterly revenue rose 12 percent, beating forecasts."));
+        assert!(!is_controversy("Police opened an investigation into the theft."), "one word is not enough");
+    }
+
+    #[test]
+    fn ordinary_news_has_no_person_at_issue() {
+        // invented: a budget story whose minister speaks throughout; her words are not rebuttals
+        let text = "Finance Minister Jane Rowe unveiled the budget on Tuesday. \"This budget builds homes,\" \
+                    Rowe said. Rowe said the plan would cut waiting lists. \"We will deliver,\" Rowe added.";
+        let nlp = crate::Pipeline::rules();
+        let out = nlp.annotate(&crate::Document::new("b", text)).unwrap();
+        assert!(!out.quotes.is_empty());
+        assert!(out.quotes.iter().all(|q| q.stance == Stance::Other), "{:#?}", out.quotes);
+        // the same speaker under fire: now she is the person at issue and answers
+        let text = text.replace("unveiled the budget on Tuesday.", "defended the budget on Tuesday after criticism.");
+        let out = nlp.annotate(&crate::Document::new("b", &text)).unwrap();
+        assert!(out.quotes.iter().any(|q| q.stance == Stance::Rebuttal), "{:#?}", out.quotes);
+    }
+
+    #[test]
+    fn calibrated_rules_give_the_fitted_probabilities_and_decisions() {
+        let json = r#"{"rules": {
+            "target_answers": {"p": [0.03, 0.01, 0.27, 0.69], "decision": "rebuttal"},
+            "support": {"p": [0.1, 0.2, 0.1, 0.6], "decision": "other"},
+            "call": {"p": [0.5, 0.5, 0.5, 0.5]}
+        }}"#;
+        let cal = CalibratedRules::from_json(json).unwrap();
+        assert_eq!(cal.decision(Rule::TargetAnswers), Stance::Rebuttal);
+        assert!((cal.scores(Rule::TargetAnswers).get(Stance::Rebuttal) - 0.27).abs() < 1e-6);
+        assert_eq!(cal.decision(Rule::Support), Stance::Other, "a decision the data overrode");
+        // not a distribution: the raw scores stay; no decision: the rule's own stance
+        assert_eq!(cal.scores(Rule::Call), Rule::Call.raw_scores());
+        assert_eq!(cal.decision(Rule::Call), Stance::CallToResign);
+        assert_eq!(cal.scores(Rule::Nothing), Rule::Nothing.raw_scores(), "missing from the file");
+        assert!(CalibratedRules::from_json("not json").is_err());
+        // through the classifier seam: the rule's decision with its calibrated probability
+        let mut x = StanceInput::bare("We will keep working for residents.", "said", true);
+        x.speaker_is_target = true;
+        let out = cal.classify_decided(&DocContext::text_only(x.quote), &[x]);
+        assert_eq!(out[0].0, Stance::Rebuttal);
+        assert!((out[0].1.get(Stance::Rebuttal) - 0.27).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_shipped_calibration_is_a_distribution_per_rule() {
+        let cal = CalibratedRules::shipped();
+        for r in Rule::ALL {
+            let a = cal.scores(r).to_array();
+            assert!((a.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{r:?}: {a:?}");
+            assert!(a.iter().all(|p| (0.0..=1.0).contains(p)), "{r:?}: {a:?}");
+        }
+        assert!(RULES_CALIBRATION.contains("\"decision\""), "the shipped file is a fitted one");
     }
 }

@@ -14,7 +14,9 @@
 //! The head file (safetensors) holds `fc1.*`, `fc2.*`, `temperature` `[1]`
 //! `blend` `[1]` and `output_temperature` `[1]` (1 when absent). Training: [`train`] (`quotestance train stance`).
 
+pub mod finetune;
 pub mod train;
+pub mod tuned;
 
 use crate::encode::Encoded;
 use crate::error::{Error, Result};
@@ -158,21 +160,33 @@ pub fn fit_temperature(logits: &[[f32; N_CLASSES]], labels: &[usize]) -> f32 {
 
 /// Expected calibration error of the top-class confidence, `bins` equal-width bins.
 pub fn ece(probs: &[[f32; N_CLASSES]], labels: &[usize], bins: usize) -> f64 {
-    if probs.is_empty() {
+    let decided: Vec<(f32, bool)> = probs
+        .iter()
+        .zip(labels)
+        .map(|(p, &y)| {
+            let (k, c) = argmax(p);
+            (c, k == y)
+        })
+        .collect();
+    ece_of(&decided, bins)
+}
+
+/// Expected calibration error of decisions given as (confidence, right).
+pub fn ece_of(decided: &[(f32, bool)], bins: usize) -> f64 {
+    if decided.is_empty() {
         return 0.0;
     }
     let bins = bins.max(1);
     let mut conf = vec![0f64; bins];
     let mut acc = vec![0f64; bins];
     let mut cnt = vec![0usize; bins];
-    for (p, &y) in probs.iter().zip(labels) {
-        let (k, c) = argmax(p);
+    for &(c, right) in decided {
         let bin = ((c as f64 * bins as f64) as usize).min(bins - 1);
         conf[bin] += c as f64;
-        acc[bin] += f64::from(u8::from(k == y));
+        acc[bin] += f64::from(u8::from(right));
         cnt[bin] += 1;
     }
-    let n = probs.len() as f64;
+    let n = decided.len() as f64;
     (0..bins).filter(|&i| cnt[i] > 0).map(|i| (acc[i] - conf[i]).abs() / n).sum()
 }
 

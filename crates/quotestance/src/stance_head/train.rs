@@ -2,7 +2,9 @@
 //!
 //! Data: a folder with `gold/NAME.json` (the shared gold format), the texts
 //! `articles/NAME.txt` and, optionally, `splits.json` (`{"train": [...],
-//! "test": [...]}`; without it every article trains and nothing is tested).
+//! "dev": [...], "test": [...]}`; without it every article trains and
+//! nothing is tested). `tools/stance_data.py` builds the shipped models'
+//! folder: the corpus's and the real set's train splits, real dev as dev.
 //!
 //! Examples are built exactly as at inference: the pipeline's rule stages run
 //! on each article ([`Pipeline::stance_inputs`]), every predicted quote is
@@ -10,9 +12,10 @@
 //! scorer) and takes the gold stance as its label; unmatched predictions are
 //! left out. The encoder is frozen: each article is encoded once.
 //!
-//! A fixed eighth of the train articles (every 8th name in sorted order) is
-//! held out as a dev slice: it picks the epoch (key macro-F1) and fits the
-//! temperature. The test split is scored once, at the end.
+//! The dev articles (the `"dev"` list, else a fixed eighth of the train
+//! articles, every 8th name in sorted order) pick the epoch (key macro-F1)
+//! and fit the temperature. The test split is scored once, at the end.
+//! [`super::finetune`] trains the fine-tuned model from the same examples.
 
 use super::{argmax, ece, features, fit_temperature, log_probs, softmax_t, StanceHead, StanceModel, N_CLASSES, N_REL};
 use crate::encode::Encoder;
@@ -21,7 +24,7 @@ use crate::eval::{match_quotes, GoldArticle, GoldSet, DEFAULT_THRESHOLD};
 use crate::model::Stance;
 use crate::normalise::OffsetIndex;
 use crate::pipeline::Pipeline;
-use crate::stance::RuleStance;
+use crate::stance::{RuleStance, StanceInput};
 use crate::train_util::{cerr, encode_cached, Rng};
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
@@ -140,27 +143,72 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
-/// The gold articles of a data folder split into (train, test) by `splits.json`.
-pub fn load_split(data: &Path) -> Result<(Vec<GoldArticle>, Vec<GoldArticle>)> {
+/// The articles of a data folder, split by its `splits.json`.
+#[derive(Debug, Clone, Default)]
+pub struct Splits {
+    pub train: Vec<GoldArticle>,
+    /// Picks the epoch and fits the temperature: the `"dev"` list when
+    /// `splits.json` has one, else every 8th train article (taken out of train).
+    pub dev: Vec<GoldArticle>,
+    /// Scored once, at the end.
+    pub test: Vec<GoldArticle>,
+}
+
+/// Splits the articles of `data` (`gold/`, `articles/`) by `splits.json`
+/// (`{"train": [...], "dev": [...], "test": [...]}`, each optional; without
+/// the file every article trains).
+pub fn load_splits(data: &Path) -> Result<Splits> {
     let all = GoldSet::load(data.join("gold"), data.join("articles"))?.articles;
     let sp = data.join("splits.json");
-    if !sp.is_file() {
-        return Ok((all, Vec::new()));
-    }
-    let splits: serde_json::Value = serde_json::from_str(&read(&sp)?)?;
+    let splits: serde_json::Value =
+        if sp.is_file() { serde_json::from_str(&read(&sp)?)? } else { serde_json::json!({}) };
     let names = |k: &str| -> Vec<String> {
         splits[k].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
     };
-    let (tr, te) = (names("train"), names("test"));
-    let (mut train, mut test) = (Vec::new(), Vec::new());
+    let (tr, dv, te) = (names("train"), names("dev"), names("test"));
+    let mut out = Splits::default();
     for a in all {
         if te.contains(&a.name) {
-            test.push(a);
+            out.test.push(a);
+        } else if dv.contains(&a.name) {
+            out.dev.push(a);
         } else if tr.contains(&a.name) || tr.is_empty() {
-            train.push(a);
+            out.train.push(a);
         }
     }
-    Ok((train, test))
+    if out.train.is_empty() {
+        return Err(Error::Input(format!("{}: no training articles", data.display())));
+    }
+    if out.dev.is_empty() {
+        (out.train, out.dev) = crate::train_util::split_dev(std::mem::take(&mut out.train), |d| d.name.as_str());
+    }
+    Ok(out)
+}
+
+/// The quotes the rule stages find in an article that match a gold quote
+/// (Jaccard >= 0.5, greedy one-to-one, like the scorer), with the gold
+/// stance's index, in text order. Unmatched predictions are left out.
+pub fn matched_inputs<'t>(rules: &Pipeline, d: &'t GoldArticle) -> Vec<(StanceInput<'t>, usize)> {
+    let (cands, inputs) = rules.stance_inputs(&d.text);
+    let ix = OffsetIndex::new(&d.text);
+    let pred: Vec<(i128, i128)> = cands
+        .iter()
+        .map(|c| {
+            let s = ix.span(c.content.clone());
+            (s.start as i128, s.end as i128)
+        })
+        .collect();
+    let gold: Vec<(i128, i128)> = d.quotes.iter().map(|q| (q.start, q.end)).collect();
+    let mut pairs = match_quotes(&gold, &pred, DEFAULT_THRESHOLD);
+    pairs.sort_by_key(|&(_, pi)| pi);
+    let mut inputs: Vec<Option<StanceInput<'t>>> = inputs.into_iter().map(Some).collect();
+    pairs
+        .into_iter()
+        .filter_map(|(gi, pi)| {
+            let label = Stance::parse(&d.quotes[gi].stance).unwrap_or(Stance::Other).index();
+            inputs[pi].take().map(|x| (x, label))
+        })
+        .collect()
 }
 
 /// Training examples of some articles (rule stages, encoder, gold matching).
@@ -175,26 +223,13 @@ pub fn build_examples(
     let rules = Pipeline::rules();
     let mut out = Vec::new();
     for (d, enc) in docs.iter().zip(&encs) {
-        let (cands, inputs) = rules.stance_inputs(&d.text);
-        let ix = OffsetIndex::new(&d.text);
-        let pred: Vec<(i128, i128)> = cands
-            .iter()
-            .map(|c| {
-                let s = ix.span(c.content.clone());
-                (s.start as i128, s.end as i128)
-            })
-            .collect();
-        let gold: Vec<(i128, i128)> = d.quotes.iter().map(|q| (q.start, q.end)).collect();
-        let mut pairs = match_quotes(&gold, &pred, DEFAULT_THRESHOLD);
-        pairs.sort_by_key(|&(_, pi)| pi);
-        for (gi, pi) in pairs {
-            let label = Stance::parse(&d.quotes[gi].stance).unwrap_or(Stance::Other).index();
-            let rule = RuleStance.one(&inputs[pi]);
+        for (x, label) in matched_inputs(&rules, d) {
+            let rule = RuleStance.one(&x);
             out.push(Example {
-                features: features(enc, &inputs[pi], &rule),
+                features: features(enc, &x, &rule),
                 label,
                 rule: rule.to_array(),
-                excludes_call: RuleStance.excludes_call(&inputs[pi]),
+                excludes_call: RuleStance.excludes_call(&x),
             });
         }
     }
@@ -221,11 +256,7 @@ fn labels(ex: &[Example]) -> Vec<usize> {
 
 /// Trains the head on the articles in `data`, saves it (with its temperature) to `out`.
 pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport> {
-    let (train_all, test) = load_split(data)?;
-    if train_all.is_empty() {
-        return Err(Error::Input(format!("{}: no training articles", data.display())));
-    }
-    let (train, dev) = crate::train_util::split_dev(train_all, |d| d.name.as_str());
+    let Splits { train, dev, test } = load_splits(data)?;
     let t0 = std::time::Instant::now();
     let cache = opts.cache.as_deref();
     let tr = build_examples(encoder, &train, "train", cache)?;
@@ -365,6 +396,96 @@ pub fn weighted_ce(logits: &Tensor, y: &Tensor, w: &Tensor) -> candle_core::Resu
     let wy = w.index_select(y, 0)?;
     let num = (picked * &wy)?.sum_all()?;
     num.neg()? / wy.sum_all()?.to_scalar::<f32>()? as f64
+}
+
+/// Weight, in quotes, of each rule's raw scores in its calibrated ones (so
+/// that a rule seen a few times is not set to 0 or 1).
+pub const PRIOR: f64 = 4.0;
+
+/// Quotes a rule must have decided before the calibration may change its stance.
+pub const MIN_TO_OVERRIDE: usize = 10;
+
+/// The calibration file of some (rule, gold stance) pairs, with `other`
+/// weighed by `w` in the decisions.
+fn calibration_json(
+    seen: &[(crate::stance::Rule, usize)],
+    w: f32,
+    docs: &[GoldArticle],
+    data: &Path,
+) -> serde_json::Value {
+    use crate::stance::Rule;
+    let mut out = serde_json::Map::new();
+    for r in Rule::ALL {
+        let mut gold = [0usize; N_CLASSES];
+        seen.iter().filter(|(x, _)| *x == r).for_each(|(_, y)| gold[*y] += 1);
+        let n: usize = gold.iter().sum();
+        let raw = r.raw_scores().to_array();
+        let p: [f64; N_CLASSES] =
+            std::array::from_fn(|c| (gold[c] as f64 + PRIOR * f64::from(raw[c])) / (n as f64 + PRIOR));
+        let pf = crate::model::StanceScores::from_array(p.map(|x| x as f32));
+        let decision = if n >= MIN_TO_OVERRIDE { pf.decide(&[1.0, 1.0, 1.0, w]) } else { r.stance() };
+        out.insert(
+            r.name().to_string(),
+            serde_json::json!({"n": n, "gold": gold, "p": p, "decision": decision.as_str()}),
+        );
+    }
+    serde_json::json!({
+        "about": format!(
+            "per rule, the gold stances of the matched quotes it decided in {} dev and calibration articles ({} quotes), \
+             shrunk towards its raw scores by {PRIOR} quotes (p); its decision: its own stance, or with {MIN_TO_OVERRIDE} \
+             quotes or more the best stance with `other` weighed by the decision weight that maximises the key macro-F1 \
+             on the same quotes; `quotestance train calibrate-rules --data {}`",
+            docs.len(), seen.len(), data.display()
+        ),
+        "decision_weights": [1.0, 1.0, 1.0, w],
+        "rules": out,
+    })
+}
+
+/// Fits the rule layer's calibration on the dev articles of `data` and the
+/// articles of its `"calibrate"` list (`tools/stance_data.py`: the real set's
+/// dev and train splits; the rules never learned from either), by histogram
+/// binning with one bin per rule: for each rule, the gold stances of the
+/// matched quotes it decided, shrunk towards its raw scores by [`PRIOR`].
+/// Returns the calibration JSON and the ECE (10 bins) of the rule scores on
+/// those quotes before and after.
+pub fn calibrate_rules(data: &Path) -> Result<(serde_json::Value, f64, f64)> {
+    use crate::stance::{CalibratedRules, Rule};
+    let Splits { train, mut dev, .. } = load_splits(data)?;
+    let sp = data.join("splits.json");
+    let extra: serde_json::Value =
+        if sp.is_file() { serde_json::from_str(&read(&sp)?)? } else { serde_json::json!({}) };
+    let extra: Vec<&str> = extra["calibrate"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+    dev.extend(train.into_iter().filter(|a| extra.contains(&a.name.as_str())));
+    let rules = Pipeline::rules();
+    let mut seen: Vec<(Rule, usize)> = Vec::new();
+    for d in &dev {
+        seen.extend(matched_inputs(&rules, d).into_iter().map(|(x, label)| (RuleStance.rule(&x), label)));
+    }
+    let labels: Vec<usize> = seen.iter().map(|(_, y)| *y).collect();
+    // the decision weight of `other`: the one of a few that gives the best key macro-F1
+    let mut best = (f64::MIN, 1.0f32, serde_json::Value::Null);
+    for w in [1.0f32, 0.75, 0.5, 0.4, 0.33, 0.25, 0.2, 0.15, 0.1] {
+        let json = calibration_json(&seen, w, &dev, data);
+        let cal = CalibratedRules::from_json(&json.to_string())?;
+        let pred: Vec<usize> = seen.iter().map(|(r, _)| cal.decision(*r).index()).collect();
+        let f = class_report(&pred, &labels).macro_key;
+        if f > best.0 + 1e-9 {
+            best = (f, w, json);
+        }
+    }
+    let json = best.2;
+    let cal = CalibratedRules::from_json(&json.to_string())?;
+    // ECE of the stance given and its score, as the pipeline outputs them
+    let before: Vec<(f32, bool)> = seen.iter().map(|(r, y)| (r.raw(), r.stance().index() == *y)).collect();
+    let after: Vec<(f32, bool)> = seen
+        .iter()
+        .map(|(r, y)| {
+            let st = cal.decision(*r);
+            (cal.scores(*r).get(st), st.index() == *y)
+        })
+        .collect();
+    Ok((json, super::ece_of(&before, 10), super::ece_of(&after, 10)))
 }
 
 #[cfg(test)]
