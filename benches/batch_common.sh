@@ -6,7 +6,7 @@ if [ ! -x /usr/bin/time ]; then
     echo "installing GNU time (Debian package 'time')" >&2
     apt-get install -y time >/dev/null || sudo apt-get install -y time >/dev/null
 fi
-cargo build --release -q -p quotestance-cli
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p quotestance-cli
 BIN=target/release/quotestance
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

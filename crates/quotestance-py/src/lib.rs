@@ -55,6 +55,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// The extension's own allocations (the pipeline's) go through mimalloc, as in the CLI: glibc's
+/// allocator unmapped each encoder batch's buffers and faulted them in again.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(quotestance, QuotestanceError, PyException, "Base class of every error raised by quotestance.");
 create_exception!(
     quotestance,
