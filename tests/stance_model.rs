@@ -31,6 +31,13 @@ fn call_defence_rebuttal() {
                 Cllr Bell said: \"I am not going anywhere. The improvement plan is working and I intend to see it \
                 through.\"\n";
     let out = nlp.annotate(&Document::new("t1", text)).unwrap();
+    let st = nlp.encode_stats();
+    assert_eq!(st.document_pass.map(|s| s.texts), Some(1), "one document pass: {st:?}");
+    if quotestance::stance_head::tuned::tuned_path(&dir).is_some() {
+        let pass = st.stance_pass.expect("the fine-tuned model counts its passes");
+        assert_eq!(pass.sequences, out.quotes.len() as u64, "one sequence per quote: {st:?}");
+        assert!(pass.padded_tokens >= pass.real_tokens && pass.real_tokens > 0, "{st:?}");
+    }
     let find = |needle: &str| {
         out.quotes
             .iter()

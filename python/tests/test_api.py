@@ -161,7 +161,7 @@ def test_pipe_argument_checks(nlp: quotestance.Language) -> None:
 
 def test_gil_is_released_while_labelling(nlp: quotestance.Language, article: str) -> None:
     """Another Python thread keeps running while Rust labels a long text."""
-    big = article * (500_000 // len(article))  # ~0.5 MB: a few seconds of Rust
+    big = article * (2_000_000 // len(article))  # ~2 MB: about half a second of Rust
     done = threading.Event()
     took = []
 

@@ -24,6 +24,10 @@ pub struct Args {
     /// Pretty-print each record (meant for one document).
     #[arg(long)]
     pub pretty: bool,
+    /// At the end, print one JSON line to stderr: documents, characters, seconds (loading
+    /// and labelling), and the encoder's work (sequences, real and padded tokens).
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }
@@ -35,7 +39,10 @@ enum Item {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let start = std::time::Instant::now();
     let nlp = args.pipeline.pipeline()?;
+    let loaded = start.elapsed().as_secs_f64();
+    let (mut docs, mut chars) = (0u64, 0u64);
     let workers = args.pipeline.workers();
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
@@ -45,6 +52,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
     for path in &args.paths {
         for item in read_inputs(path) {
+            if let Item::Doc(d) = &item {
+                docs += 1;
+                chars += d.text.chars().count() as u64;
+            }
             batch.push(item);
             if batch.len() == BATCH {
                 errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
@@ -53,11 +64,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
     out.flush().context("cannot write the output")?;
+    if args.stats {
+        let secs = start.elapsed().as_secs_f64();
+        let st = nlp.encode_stats();
+        let run = json!({"documents": docs, "chars": chars, "load_seconds": loaded, "seconds": secs,
+            "document_pass": st.document_pass.map(stats_json), "stance_pass": st.stance_pass.map(stats_json)});
+        eprintln!("{run}");
+    }
     if errors > 0 {
         eprintln!("quotestance: {errors} document(s) failed; see the \"error\" records in the output");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn stats_json(s: quotestance::encode::EncodeStats) -> Value {
+    json!({"texts": s.texts, "text_tokens": s.text_tokens, "real_tokens": s.real_tokens,
+        "padded_tokens": s.padded_tokens, "sequences": s.sequences, "batches": s.batches})
 }
 
 /// Labels and writes one batch; returns the number of error records written.

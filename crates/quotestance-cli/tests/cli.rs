@@ -75,6 +75,21 @@ fn labels_a_text_file() {
 }
 
 #[test]
+fn stats_count_the_documents_and_the_encoder_work() {
+    let tmp = TempDir::new("stats");
+    std::fs::write(tmp.0.join("a.txt"), TEXT).unwrap();
+    std::fs::write(tmp.0.join("b.txt"), "One line.").unwrap();
+    let out = run(&["label", "--rules-only", "--stats", "-o", p(&tmp.0.join("out.jsonl")), p(&tmp.0)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stats: Value = serde_json::from_str(stderr.lines().last().expect("a stats line")).unwrap();
+    assert_eq!(stats["documents"], 2);
+    assert_eq!(stats["chars"], TEXT.chars().count() + "One line.".len());
+    assert!(stats["document_pass"].is_null(), "the rules encode nothing: {stats}");
+    assert!(stats["seconds"].as_f64().unwrap() >= stats["load_seconds"].as_f64().unwrap());
+}
+
+#[test]
 fn a_bad_jsonl_line_yields_an_error_record_and_a_failure_exit() {
     let tmp = TempDir::new("jsonl");
     let f = tmp.0.join("docs.jsonl");

@@ -30,7 +30,7 @@ pub use budget::Budget;
 pub use error::{Error, Result};
 pub use model::*;
 pub mod pipeline;
-pub use pipeline::{Config, Pipeline};
+pub use pipeline::{Config, Pipeline, PipelineStats};
 pub mod attribution;
 pub mod entities;
 pub mod events;

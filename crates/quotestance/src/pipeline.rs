@@ -2,7 +2,7 @@
 
 use crate::attribution::{attribute, Attribution};
 use crate::budget::Budget;
-use crate::encode::{Encoded, Encoder};
+use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::entities::{Combine, Mention, NerRecogniser, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
 use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
@@ -57,6 +57,15 @@ impl Default for Config {
             deadline_ms: 0,
         }
     }
+}
+
+/// The encoder work a pipeline has done since it was built ([`Pipeline::encode_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// The document pass that feeds the entity and stance heads (`None` in rules mode).
+    pub document_pass: Option<EncodeStats>,
+    /// The stance model's own pass over each quote (the fine-tuned model only).
+    pub stance_pass: Option<EncodeStats>,
 }
 
 /// The labelling pipeline. Cheap to share across threads (`&Pipeline` is `Sync`).
@@ -125,6 +134,15 @@ impl Pipeline {
     }
 
     /// The config this pipeline runs with.
+    /// The encoder work done since the pipeline was built: what `quotestance label --stats`
+    /// and the speed benches report.
+    pub fn encode_stats(&self) -> PipelineStats {
+        PipelineStats {
+            document_pass: self.encoder.as_ref().map(Encoder::stats),
+            stance_pass: self.stance.encode_stats(),
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }

@@ -92,6 +92,12 @@ pub trait StanceClassifier: Send + Sync {
     fn classify_decided(&self, doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<(Stance, StanceScores)> {
         self.classify(doc, inputs).into_iter().map(|s| (s.best().0, s)).collect()
     }
+
+    /// The classifier's own encoder work since load, when it runs one (the fine-tuned model
+    /// reads each quote again); `None` for classifiers that only read the document's pass.
+    fn encode_stats(&self) -> Option<crate::encode::EncodeStats> {
+        None
+    }
 }
 
 static RESIGN: LazyLock<Regex> = LazyLock::new(|| {

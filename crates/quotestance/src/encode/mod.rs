@@ -111,8 +111,36 @@ impl EncodeStats {
     }
 }
 
+/// Running [`EncodeStats`], shared by threads.
 #[derive(Default, Debug)]
-struct Counters([AtomicU64; 6]);
+pub(crate) struct Counters([AtomicU64; 6]);
+
+impl Counters {
+    pub(crate) fn add(&self, s: &EncodeStats) {
+        let v = [s.texts, s.text_tokens, s.real_tokens, s.padded_tokens, s.sequences, s.batches];
+        for (c, v) in self.0.iter().zip(v) {
+            c.fetch_add(v, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn get(&self) -> EncodeStats {
+        let g = |i: usize| self.0[i].load(Ordering::Relaxed);
+        EncodeStats {
+            texts: g(0),
+            text_tokens: g(1),
+            real_tokens: g(2),
+            padded_tokens: g(3),
+            sequences: g(4),
+            batches: g(5),
+        }
+    }
+
+    pub(crate) fn reset(&self) {
+        for c in &self.0 {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
 
 /// One window of a tokenised text: tokens `start..end` go in, states of
 /// `keep` (a sub-range) are kept.
@@ -380,35 +408,25 @@ impl Encoder {
                 }
             }
         }
-        let c = &self.counters.0;
-        c[0].fetch_add(texts.len() as u64, Ordering::Relaxed);
-        c[1].fetch_add(out.iter().map(|e| e.tokens.len() as u64).sum(), Ordering::Relaxed);
-        c[2].fetch_add(real, Ordering::Relaxed);
-        c[3].fetch_add(padded, Ordering::Relaxed);
-        c[4].fetch_add(wins.len() as u64, Ordering::Relaxed);
-        c[5].fetch_add(batches.len() as u64, Ordering::Relaxed);
+        self.counters.add(&EncodeStats {
+            texts: texts.len() as u64,
+            text_tokens: out.iter().map(|e| e.tokens.len() as u64).sum(),
+            real_tokens: real,
+            padded_tokens: padded,
+            sequences: wins.len() as u64,
+            batches: batches.len() as u64,
+        });
         Ok(out)
     }
 
     /// Work done since load or the last reset.
     pub fn stats(&self) -> EncodeStats {
-        let c = &self.counters.0;
-        let g = |i: usize| c[i].load(Ordering::Relaxed);
-        EncodeStats {
-            texts: g(0),
-            text_tokens: g(1),
-            real_tokens: g(2),
-            padded_tokens: g(3),
-            sequences: g(4),
-            batches: g(5),
-        }
+        self.counters.get()
     }
 
     /// Sets the counters to zero.
     pub fn reset_stats(&self) {
-        for c in &self.counters.0 {
-            c.store(0, Ordering::Relaxed);
-        }
+        self.counters.reset();
     }
 }
 

@@ -19,6 +19,7 @@
 //! from the installed encoder. Training: [`super::finetune`].
 
 use super::{relation_features, StanceModel, N_CLASSES, N_REL};
+use crate::encode::{Counters, EncodeStats};
 use crate::error::{Error, Result};
 use crate::model::StanceScores;
 use crate::models::{committed_heads_dir, encoder_dir, not_found, require_file};
@@ -293,6 +294,8 @@ pub struct TunedStance {
     pub layers: Vec<TunedLayer>,
     pub head: StanceModel,
     inputs: InputBuilder,
+    /// The quotes' passes through the encoder, for `--stats` and the benches.
+    counters: Counters,
 }
 
 impl std::fmt::Debug for TunedStance {
@@ -338,7 +341,7 @@ impl TunedStance {
                 "the head does not fit this encoder; retrain with `train stance --tune-layers`",
             ));
         }
-        Ok(TunedStance { lower, layers, head, inputs: InputBuilder::load(&dir)? })
+        Ok(TunedStance { lower, layers, head, inputs: InputBuilder::load(&dir)?, counters: Counters::default() })
     }
 
     /// Saves the head and the tuned layers.
@@ -354,39 +357,74 @@ impl TunedStance {
 
     /// Logits of some quotes (batched by the caller).
     pub fn logits(&self, inputs: &[StanceInput<'_>], rules: &[StanceScores]) -> Result<Vec<[f32; N_CLASSES]>> {
+        let built = inputs.iter().map(|x| self.inputs.build(x)).collect::<Result<Vec<_>>>()?;
+        self.logits_of(&built.iter().collect::<Vec<_>>(), inputs, rules)
+    }
+
+    fn logits_of(
+        &self,
+        built: &[&TunedInput],
+        inputs: &[StanceInput<'_>],
+        rules: &[StanceScores],
+    ) -> Result<Vec<[f32; N_CLASSES]>> {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let built = inputs.iter().map(|x| self.inputs.build(x)).collect::<Result<Vec<_>>>()?;
-        let refs: Vec<&TunedInput> = built.iter().collect();
-        let (ids, mask) = pad(&refs).map_err(cerr)?;
+        let (ids, mask) = pad(built).map_err(cerr)?;
         let lower = self.lower.forward(&ids, &mask).map_err(cerr)?;
         let pooled = top_pooled(&self.layers, &lower, &mask).map_err(cerr)?;
         let rel: Vec<f32> = inputs.iter().zip(rules).flat_map(|(x, r)| relation_features(x, r)).collect();
         let rel = Tensor::from_vec(rel, (inputs.len(), N_REL), &Device::Cpu).map_err(cerr)?;
         let x = Tensor::cat(&[&pooled, &rel], 1).map_err(cerr)?;
         let l = self.head.head.forward(&x).map_err(cerr)?.to_vec2::<f32>().map_err(cerr)?;
+        let real: u64 = built.iter().map(|b| b.ids.len() as u64).sum();
+        self.counters.add(&EncodeStats {
+            texts: built.len() as u64,
+            text_tokens: real,
+            real_tokens: real,
+            padded_tokens: ids.elem_count() as u64,
+            sequences: built.len() as u64,
+            batches: 1,
+        });
         Ok(l.into_iter().map(|r| [r[0], r[1], r[2], r[3]]).collect())
     }
 
-    /// Scores of a document's quotes.
+    /// Scores of a document's quotes, run in batches of [`BATCH`] quotes of similar length
+    /// (less padding than in document order).
     pub fn try_classify(&self, inputs: &[StanceInput<'_>]) -> Result<Vec<StanceScores>> {
         let rules: Vec<StanceScores> = inputs.iter().map(|x| RuleStance.one(x)).collect();
-        let mut out = Vec::with_capacity(inputs.len());
-        for (xs, rs) in inputs.chunks(16).zip(rules.chunks(16)) {
-            let logits = self.logits(xs, rs)?;
-            for ((l, r), x) in logits.iter().zip(rs).zip(xs) {
-                out.push(self.head.output(l, r, RuleStance.excludes_call(x)));
+        let built = inputs.iter().map(|x| self.inputs.build(x)).collect::<Result<Vec<_>>>()?;
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by_key(|&i| built[i].ids.len());
+        let mut out: Vec<Option<StanceScores>> = vec![None; inputs.len()];
+        for idx in order.chunks(BATCH) {
+            let b: Vec<&TunedInput> = idx.iter().map(|&i| &built[i]).collect();
+            let xs: Vec<StanceInput<'_>> = idx.iter().map(|&i| inputs[i].clone()).collect();
+            let rs: Vec<StanceScores> = idx.iter().map(|&i| rules[i]).collect();
+            for (&i, l) in idx.iter().zip(self.logits_of(&b, &xs, &rs)?) {
+                out[i] = Some(self.head.output(&l, &rules[i], RuleStance.excludes_call(&inputs[i])));
             }
         }
-        Ok(out)
+        out.into_iter().map(|s| s.ok_or_else(|| Error::Internal("a quote left without stance scores".into()))).collect()
+    }
+
+    /// The quotes' encoder work since load.
+    pub fn stats(&self) -> EncodeStats {
+        self.counters.get()
     }
 }
+
+/// Quotes per encoder batch.
+const BATCH: usize = 16;
 
 impl StanceClassifier for TunedStance {
     /// On a model error the rule classifier answers, so a document is never left unscored.
     fn classify(&self, doc: &DocContext<'_>, inputs: &[StanceInput<'_>]) -> Vec<StanceScores> {
         self.try_classify(inputs).unwrap_or_else(|_| RuleStance.classify(doc, inputs))
+    }
+
+    fn encode_stats(&self) -> Option<EncodeStats> {
+        Some(self.stats())
     }
 }
 
