@@ -14,8 +14,10 @@ const BATCH: usize = 256;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A .txt file (id: the file stem), a .jsonl file (or .jsonl.gz, .jsonl.zst)
-    /// of {"id", "text", ...} records, a directory of .txt files, or `-` for JSONL on stdin.
+    /// A .txt file (id: the file stem), an .html/.htm page (its article text is extracted, as
+    /// `batch` does for WARC), a .jsonl file (or .jsonl.gz, .jsonl.zst) of {"id", "text", ...}
+    /// records, a directory of .txt and .html files, or `-` for plain text on stdin (one
+    /// document, id "stdin"; with --jsonl, records).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Write the JSONL here instead of stdout.
@@ -28,6 +30,9 @@ pub struct Args {
     /// and labelling), and the encoder's work (sequences, real and padded tokens).
     #[arg(long)]
     pub stats: bool,
+    /// Read `-` (stdin) as JSONL records rather than as one plain-text document.
+    #[arg(long)]
+    pub jsonl: bool,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 }
@@ -51,19 +56,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut errors = 0usize;
     let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
     for path in &args.paths {
-        for item in read_inputs(path) {
+        for item in read_inputs(path, args.jsonl) {
             if let Item::Doc(d) = &item {
                 docs += 1;
                 chars += d.text.chars().count() as u64;
             }
             batch.push(item);
             if batch.len() == BATCH {
-                errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
+                errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, args.pretty))?;
             }
         }
     }
-    errors += flush(&nlp, workers, &mut batch, &mut out, args.pretty)?;
-    out.flush().context("cannot write the output")?;
+    errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, args.pretty))?;
+    quiet_on_broken_pipe(out.flush().context("cannot write the output").map(|_| 0))?;
     if args.stats {
         let secs = start.elapsed().as_secs_f64();
         let st = nlp.encode_stats();
@@ -72,6 +77,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("{run}");
     }
     if errors > 0 {
+        if errors > MAX_ERRORS_SHOWN {
+            eprintln!("quotestance: ... and {} more", errors - MAX_ERRORS_SHOWN);
+        }
         eprintln!("quotestance: {errors} document(s) failed; see the \"error\" records in the output");
         return Ok(ExitCode::from(1));
     }
@@ -81,6 +89,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn stats_json(s: quotestance::encode::EncodeStats) -> Value {
     json!({"texts": s.texts, "text_tokens": s.text_tokens, "real_tokens": s.real_tokens,
         "padded_tokens": s.padded_tokens, "sequences": s.sequences, "batches": s.batches})
+}
+
+/// Error records whose message is also printed to stderr (the rest are counted).
+const MAX_ERRORS_SHOWN: usize = 20;
+
+/// A reader that went away (`quotestance label ... | head`) ends the run quietly: the run exits
+/// at once with success, as `cat` and `grep` do.
+fn quiet_on_broken_pipe(r: anyhow::Result<usize>) -> anyhow::Result<usize> {
+    match r {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            std::process::exit(0)
+        }
+        r => r,
+    }
 }
 
 /// Labels and writes one batch; returns the number of error records written.
@@ -101,6 +127,9 @@ fn flush(
             Ok(a) => to_json(&a, pretty)?,
             Err((id, error)) => {
                 errors += 1;
+                if errors <= MAX_ERRORS_SHOWN {
+                    eprintln!("quotestance: {}: {error}", id.as_str().map_or_else(|| id.to_string(), str::to_string));
+                }
                 to_json(&json!({"id": id, "error": error}), pretty)?
             }
         };
@@ -131,20 +160,23 @@ fn stem(path: &Path) -> String {
 }
 
 /// The documents of one PATH argument, read lazily.
-fn read_inputs(path: &Path) -> Box<dyn Iterator<Item = Item>> {
+fn read_inputs(path: &Path, stdin_jsonl: bool) -> Box<dyn Iterator<Item = Item>> {
     if path.as_os_str() == "-" {
-        return Box::new(jsonl_items("<stdin>".into(), BufReader::new(std::io::stdin())));
+        if stdin_jsonl {
+            return Box::new(jsonl_items("<stdin>".into(), BufReader::new(std::io::stdin())));
+        }
+        return Box::new(std::iter::once(text_from("stdin", std::io::stdin().lock(), Path::new("<stdin>"))));
     }
     if path.is_dir() {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "txt"))
+                .filter(|p| p.is_file() && (p.extension().is_some_and(|x| x == "txt") || is_html(p)))
                 .collect(),
             Err(e) => return Box::new(std::iter::once(bad(path, &e))),
         };
         files.sort();
-        return Box::new(files.into_iter().map(|p| text_item(&p)));
+        return Box::new(files.into_iter().map(|p| file_item(&p)));
     }
     if is_jsonl(path) {
         return match File::open(path).and_then(|f| open_jsonl(path, f)) {
@@ -152,7 +184,42 @@ fn read_inputs(path: &Path) -> Box<dyn Iterator<Item = Item>> {
             Err(e) => Box::new(std::iter::once(bad(path, &e))),
         };
     }
-    Box::new(std::iter::once(text_item(path)))
+    Box::new(std::iter::once(file_item(path)))
+}
+
+/// An `.html` or `.htm` file.
+fn is_html(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
+}
+
+/// A text file, or the article of an HTML page.
+fn file_item(path: &Path) -> Item {
+    if is_html(path) {
+        html_item(path)
+    } else {
+        text_item(path)
+    }
+}
+
+/// The article of an HTML page: charset from its byte-order mark or `<meta>` tag, then the
+/// extraction `batch` runs on WARC responses; its title and date go with it.
+fn html_item(path: &Path) -> Item {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return bad(path, &e),
+    };
+    let article = crate::batch::warc_io::decode(&bytes, None)
+        .and_then(|html| crate::batch::warc_io::extract(&html, None))
+        .map_err(|e| bad(path, &e));
+    match article {
+        Ok(a) => Item::Doc(Document {
+            title: a.title,
+            date: a.published,
+            source: a.site,
+            ..Document::new(stem(path), a.text)
+        }),
+        Err(item) => item,
+    }
 }
 
 /// A `.jsonl` file, plain or compressed (`.jsonl.gz`, `.jsonl.zst`).
@@ -167,12 +234,20 @@ fn bad(path: &Path, e: &dyn std::fmt::Display) -> Item {
 
 /// A whole text file as one document.
 fn text_item(path: &Path) -> Item {
+    match File::open(path) {
+        Ok(f) => text_from(&stem(path), f, path),
+        Err(e) => bad(path, &e),
+    }
+}
+
+/// All of `reader` as one document `id`; `path` names it in an error.
+fn text_from(id: &str, mut reader: impl Read, path: &Path) -> Item {
     let mut bytes = Vec::new();
-    if let Err(e) = File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+    if let Err(e) = reader.read_to_end(&mut bytes) {
         return bad(path, &e);
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Item::Doc(Document::new(stem(path), text)),
+        Ok(text) => Item::Doc(Document::new(id, text)),
         Err(e) => bad(path, &format!("not UTF-8 text ({e})")),
     }
 }

@@ -124,6 +124,83 @@ fn a_missing_file_is_an_error_record() {
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0]["id"], "nope");
     assert!(recs[0]["error"].is_string());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nope: /nonexistent/nope.txt: "), "the error is on stderr too: {stderr}");
+}
+
+/// `run` with `input` on stdin.
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_is_plain_text_or_with_jsonl_records() {
+    let out = run_with_stdin(&["label", "--rules-only", "-"], TEXT.as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["id"], "stdin");
+    assert_eq!(recs[0]["chars"], TEXT.chars().count());
+
+    let lines = "{\"id\": \"a\", \"text\": \"One.\"}\n{\"id\": \"b\", \"text\": \"Two.\"}\n";
+    let out = run_with_stdin(&["label", "--rules-only", "--jsonl", "-"], lines.as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ids: Vec<Value> = records(&out.stdout).into_iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, vec![Value::from("a"), Value::from("b")]);
+}
+
+#[test]
+fn an_html_page_is_labelled_by_its_article_text() {
+    let tmp = TempDir::new("html");
+    let para = "Opposition councillors in Northvale have called on the council leader, Cllr Jo Bell, to \
+                resign after a critical inspection report into children's services was published.";
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Leader faces calls to quit</title></head>\
+         <body><nav><a href=\"/\">Home</a></nav><article><h1>Leader faces calls to quit</h1><p>{para}</p>\
+         <p>&ldquo;She must go,&rdquo; said Cllr Tom Price, who leads the Conservative group on the council.</p>\
+         </article><footer>Footer text</footer></body></html>"
+    );
+    std::fs::write(tmp.0.join("page.html"), page).unwrap();
+    let out = run(&["label", "--rules-only", p(&tmp.0.join("page.html"))]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: quotestance::Annotated = serde_json::from_value(records(&out.stdout)[0].clone()).unwrap();
+    assert_eq!(a.id, "page");
+    assert_eq!(a.title.as_deref(), Some("Leader faces calls to quit"));
+    assert!(a.quotes.iter().any(|q| q.text.contains("She must go")), "{:?}", a.quotes);
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(!json.contains("<p>") && !json.contains("Footer text"), "markup or page furniture labelled");
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let tmp = TempDir::new("pipe");
+    let lines: String = (0..3000).map(|i| format!("{{\"id\": \"r{i}\", \"text\": {:?}}}\n", TEXT)).collect();
+    std::fs::write(tmp.0.join("many.jsonl"), lines).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["label", "--rules-only", p(&tmp.0.join("many.jsonl"))])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take()); // as `| head -c 100` does
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
 }
 
 #[test]
