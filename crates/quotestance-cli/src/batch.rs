@@ -3,8 +3,8 @@
 //! # Inputs
 //!
 //! Files or folders; folders are walked recursively, in sorted path order, for the names below.
-//! A file named on the command line is read whatever its name: Parquet or WARC when its name
-//! says so, else JSONL (decompressed by its extension). Paths are compared canonical (see
+//! A file named on the command line is read by its name, as a folder walk reads it; a file of
+//! any other name is refused, naming the formats. Paths are compared canonical (see
 //! [`inputs`]): a folder is walked and a file read at most once, however many symbolic links
 //! lead to it (so a link loop ends); OUTDIR and everything under it are never inputs (a walk
 //! passes over it; an argument inside it is refused); a named pipe, socket or device is refused,
@@ -28,6 +28,9 @@
 //!   `date` the page's published time when its metadata gives one, else the `WARC-Date`;
 //!   `title` and `source` (the site name) from the page. A record's position is its number in
 //!   the file (1-based, counting every WARC record).
+//! * Text (`*.txt`) and HTML (`*.html`, `*.htm`): one record per file, read as `label` reads
+//!   it (id: the file stem; a page's article text extracted as from a WARC response, its title,
+//!   date and site name kept). Its position is 1.
 //!
 //! Records are read lazily by one reader thread and handed over in chunks of
 //! at most [`CHUNK`] records (and [`CHUNK_BYTES`] bytes) through a channel
@@ -500,6 +503,17 @@ fn read_all(
             Kind::Warc { gzip } => {
                 let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
                 warc_io::read(Counting { inner: f, n: bytes_read.clone() }, *gzip, max_record, &mut push)?;
+            }
+            Kind::Text | Kind::Html => {
+                let size = std::fs::metadata(path).map_or(0, |m| m.len());
+                let item = if size > max_record as u64 {
+                    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                    Err((id.into(), format!("record over the size limit ({size} bytes, limit {max_record})")))
+                } else {
+                    crate::label::file_document(path)
+                };
+                bytes_read.fetch_add(size, Ordering::Relaxed);
+                push(Raw { pos: 1, item: item.map(Payload::Doc) })?;
             }
         }
         sharder.end_file()?;

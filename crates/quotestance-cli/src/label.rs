@@ -192,6 +192,15 @@ fn is_html(path: &Path) -> bool {
     path.extension().is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
 }
 
+/// A `.txt` file or the article of an `.html` page, for `batch`: the document, or the id and
+/// the reason it could not be read.
+pub(crate) fn file_document(path: &Path) -> Result<Document, (Value, String)> {
+    match file_item(path) {
+        Item::Doc(d) => Ok(d),
+        Item::Bad { id, error } => Err((id, error)),
+    }
+}
+
 /// A text file, or the article of an HTML page.
 fn file_item(path: &Path) -> Item {
     if is_html(path) {

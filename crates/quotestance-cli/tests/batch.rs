@@ -115,7 +115,7 @@ fn every_record_appears_exactly_once() {
     }
     let zpath = tmp.0.join("c.jsonl.zst");
     std::fs::write(&zpath, zstd::encode_all(&zs[..], 1).unwrap()).unwrap();
-    std::fs::write(input.join("ignored.txt"), "not an input").unwrap();
+    std::fs::write(input.join("ignored.md"), "not an input").unwrap();
 
     let out = tmp.0.join("out");
     let res =
@@ -1027,4 +1027,38 @@ fn an_old_manifest_without_input_hashes_is_refused_clearly() {
     assert_eq!(res.status.code(), Some(2), "{}", stderr(&res));
     let err = stderr(&res);
     assert!(err.contains("earlier version") && err.contains("new OUTDIR"), "{err}");
+}
+
+#[test]
+fn batch_reads_text_and_html_files_as_label_does_and_refuses_an_unknown_name() {
+    let tmp = TempDir::new("text-html");
+    let input = tmp.0.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("one.txt"), COUNCIL.join("\n\n")).unwrap();
+    std::fs::write(input.join("two.html"), page("Leader under pressure", "Northvale News", "", "utf-8", &MAYOR))
+        .unwrap();
+    std::fs::write(input.join("notes.md"), "not an input").unwrap();
+    let out = tmp.0.join("out");
+    let res = run(&["batch", "--rules-only", p(&input), "-o", p(&out)]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let rows = jsonl_rows(&out, "documents");
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["one", "two"], "{rows:?}");
+    let label = |file: &str| {
+        let o = Command::new(BIN).args(["label", "--rules-only", p(&input.join(file))]).output().unwrap();
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    for (row, file) in rows.iter().zip(["one.txt", "two.html"]) {
+        let want = label(file);
+        assert!(row.get("error").is_none_or(Value::is_null), "{row:?}");
+        assert_eq!(row["quotes"], want["quotes"], "{file}: batch and label disagree");
+        assert_eq!(row.get("title"), want.get("title"), "{file}");
+    }
+
+    let odd = tmp.0.join("archive.dat");
+    std::fs::write(&odd, "{\"id\": \"x\", \"text\": \"y\"}\n").unwrap();
+    let res = run(&["batch", "--rules-only", p(&odd), "-o", p(&tmp.0.join("out2"))]);
+    assert_eq!(res.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(stderr.contains("cannot tell what") && stderr.contains(".jsonl") && stderr.contains(".txt"), "{stderr}");
 }

@@ -22,7 +22,13 @@ use std::path::{Path, PathBuf};
 pub(super) enum Kind {
     Jsonl,
     Parquet,
-    Warc { gzip: bool },
+    Warc {
+        gzip: bool,
+    },
+    /// A `.txt` file: one document, as `label` reads it.
+    Text,
+    /// An `.html` or `.htm` page: one document, its article text, as `label` reads it.
+    Html,
 }
 
 impl Kind {
@@ -32,6 +38,7 @@ impl Kind {
             Kind::Jsonl => "lines",
             Kind::Parquet => "rows",
             Kind::Warc { .. } => "WARC records",
+            Kind::Text | Kind::Html => "files",
         }
     }
 }
@@ -47,6 +54,10 @@ pub(super) fn kind_of(path: &Path) -> Option<Kind> {
         Some(Kind::Warc { gzip: true })
     } else if crate::label::is_jsonl(path) {
         Some(Kind::Jsonl)
+    } else if name.ends_with(".txt") {
+        Some(Kind::Text)
+    } else if name.ends_with(".html") || name.ends_with(".htm") {
+        Some(Kind::Html)
     } else {
         None
     }
@@ -86,7 +97,14 @@ impl Walk {
         if meta.is_dir() {
             self.dir(input, canon)
         } else if meta.is_file() {
-            self.file(input, canon, kind_of(input).unwrap_or(Kind::Jsonl));
+            let Some(kind) = kind_of(input) else {
+                bail!(
+                    "cannot tell what {} holds from its name: batch reads .jsonl (.jsonl.gz, .jsonl.zst), \
+                     .parquet, .warc (.warc.gz), .txt and .html (.htm) files; rename it",
+                    input.display()
+                )
+            };
+            self.file(input, canon, kind);
             Ok(())
         } else {
             bail!(not_regular(input, &meta))
