@@ -1,7 +1,7 @@
 """Type stubs of the quotestance package."""
 
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Union, overload
 
 import pandas
 import pyarrow
@@ -11,17 +11,22 @@ from ._quotestance import (
     InputError as InputError,
     ModelNotFoundError as ModelNotFoundError,
     QuotestanceError as QuotestanceError,
-    schema_version as schema_version,
 )
 
 __all__ = [
-    "ConfigError", "Doc", "Entity", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
-    "Quote", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "Target", "TextSpan",
+    "ConfigError", "Doc", "Entity", "EntityLabel", "ErrorRecord", "InputError", "Language", "ModelNotFoundError", "Person",
+    "Quote", "QuoteKind", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "StanceLabel",
+    "Target", "TextSpan",
     "load", "quotes_schema", "quotes_table", "render", "schema_version", "to_arrow", "to_pandas",
 ]
 
 __version__: str
+schema_version: str
 STANCE_COLOURS: Dict[str, str]
+
+StanceLabel = Literal["call_to_resign", "defence", "rebuttal", "other"]
+QuoteKind = Literal["direct", "indirect", "mixed"]
+EntityLabel = Literal["PERSON", "ORG", "GPE", "PARTY", "ROLE"]
 
 _TextLike = Union[str, bytes]
 _InputItem = Union[str, bytes, bytearray, memoryview, Mapping[str, Any]]
@@ -69,8 +74,8 @@ class Quote:
     start: int
     end: int
     text: str
-    kind: str
-    stance: str
+    kind: QuoteKind
+    stance: StanceLabel
     stance_score: float
     scores: Dict[str, float]
     paragraph: int
@@ -79,7 +84,7 @@ class Quote:
     cue: Optional[TextSpan]
     byte_start: int
     byte_end: int
-    def __init__(self, start: int, end: int, text: str, kind: str, stance: str, stance_score: float,
+    def __init__(self, start: int, end: int, text: str, kind: QuoteKind, stance: StanceLabel, stance_score: float,
                  scores: Dict[str, float], paragraph: int, speaker: Optional[Speaker] = None,
                  target: Optional[Target] = None, cue: Optional[TextSpan] = None, byte_start: int = -1,
                  byte_end: int = -1, _raw: Dict[str, Any] = ...) -> None: ...
@@ -91,11 +96,11 @@ class Entity:
     start: int
     end: int
     text: str
-    label: str
+    label: EntityLabel
     score: float
     canonical: Optional[str]
     person: Optional[int]
-    def __init__(self, start: int, end: int, text: str, label: str, score: float,
+    def __init__(self, start: int, end: int, text: str, label: EntityLabel, score: float,
                  canonical: Optional[str] = None, person: Optional[int] = None) -> None: ...
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> Entity: ...
@@ -185,14 +190,21 @@ class Language:
     def __call__(self, text: _TextLike, id: Optional[str] = None, *, title: Optional[str] = None,
                  url: Optional[str] = None, date: Optional[str] = None,
                  source: Optional[str] = None) -> Doc: ...
+    @overload
     def pipe(self, texts: Iterable[_InputItem], batch_size: int = 64, n_threads: int = 0,
-             on_error: str = "yield") -> Iterator[Union[Doc, ErrorRecord]]: ...
+             on_error: Literal["yield"] = "yield") -> Iterator[Union[Doc, ErrorRecord]]: ...
+    @overload
+    def pipe(self, texts: Iterable[_InputItem], batch_size: int = 64, n_threads: int = 0, *,
+             on_error: Literal["raise"]) -> Iterator[Doc]: ...
+    @overload
+    def pipe(self, texts: Iterable[_InputItem], batch_size: int, n_threads: int,
+             on_error: Literal["raise"]) -> Iterator[Doc]: ...
 
-def load(models_dir: Union[str, os.PathLike[str], None] = None, *, use_models: bool = ..., threads: int = ...,
-         max_bytes: int = ..., abstain_threshold: float = ..., deadline_ms: int = ...,
-         **config: Any) -> Language:
-    """Config fields: ``deadline_ms`` (0: no limit) stops a document that takes
-    longer than that many milliseconds with an ``InputError``."""
+def load(models_dir: Union[str, os.PathLike[str], None] = None, *, use_models: bool = False, threads: int = 0,
+         max_bytes: int = 8388608, abstain_threshold: float = 0.0, deadline_ms: int = 0) -> Language:
+    """``deadline_ms`` (0: no limit) stops a document that takes longer than
+    that many milliseconds with an ``InputError``; a bad value raises
+    ``ConfigError``."""
 def render(doc: Doc, legend: bool = True, calls: bool = True, title: bool = True) -> str: ...
 def to_pandas(docs: Iterable[Union[Doc, ErrorRecord]]) -> pandas.DataFrame: ...
 def to_arrow(docs: Iterable[Union[Doc, ErrorRecord]]) -> pyarrow.Table: ...

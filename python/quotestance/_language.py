@@ -165,29 +165,73 @@ class Language:
         return f"<quotestance.Language config={self._config!r}>"
 
 
-def load(models_dir: Union[str, "os.PathLike[str]", None] = None, **config: Any) -> Language:
-    """Loads the pipeline. Keyword arguments are fields of the Rust ``Config``:
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
-    * ``use_models`` (bool, default False): run the transformer models, not
-      only the rule layer;
-    * ``threads`` (int, default 0: all cores): worker threads for ``pipe``
-      and for the encoder;
-    * ``max_bytes`` (int, default 8 MiB): a longer text is an ``InputError``;
-    * ``abstain_threshold`` (float in 0..1, default 0): below this
-      probability a quote's stance falls back to ``other``;
-    * ``deadline_ms`` (int, default 0: no limit): a document that takes
-      longer than this many milliseconds stops (checked between the
-      pipeline's stages and encoder batches) and is an ``InputError`` saying
-      so: raised by ``nlp(...)``, an ``ErrorRecord`` in ``pipe``. It bounds
-      the time one hostile document can hold a worker.
 
-    An unknown key or a bad value raises ``ConfigError``, a missing model
-    ``ModelNotFoundError``."""
+def load(models_dir: Union[str, "os.PathLike[str]", None] = None, *, use_models: bool = False,
+         threads: int = 0, max_bytes: int = DEFAULT_MAX_BYTES, abstain_threshold: float = 0.0,
+         deadline_ms: int = 0) -> Language:
+    """Loads the pipeline.
+
+    * ``models_dir``: the folder of quotestance's models (default:
+      ``$QUOTESTANCE_MODELS``, else ``~/.cache/quotestance/models``); it must
+      exist when given. It is not a spaCy model name;
+    * ``use_models`` (default False): run the transformer models, not only the
+      rule layer;
+    * ``threads`` (default 0: all cores): worker threads for ``pipe`` and for
+      the encoder;
+    * ``max_bytes`` (default 8 MiB): a longer text is an ``InputError``;
+    * ``abstain_threshold`` (0 to 1, default 0): below this probability a
+      quote's stance falls back to ``other``;
+    * ``deadline_ms`` (default 0: no limit): a document that takes longer than
+      this many milliseconds stops (checked between the pipeline's stages and
+      encoder batches) and is an ``InputError`` saying so: raised by
+      ``nlp(...)``, an ``ErrorRecord`` in ``pipe``. It bounds the time one
+      hostile document can hold a worker.
+
+    A bad value raises ``ConfigError`` saying which argument and why; a
+    missing model, ``ModelNotFoundError``."""
+    config: Dict[str, Any] = {
+        "use_models": _check_bool("use_models", use_models),
+        "threads": _check_int("threads", threads, 0),
+        "max_bytes": _check_int("max_bytes", max_bytes, 1),
+        "abstain_threshold": _check_fraction("abstain_threshold", abstain_threshold),
+        "deadline_ms": _check_int("deadline_ms", deadline_ms, 0),
+    }
     if models_dir is not None:
-        config["models_dir"] = os.fspath(models_dir)
-    try:
-        cfg = json.dumps(config)
-    except (TypeError, ValueError) as e:
-        raise _rs.ConfigError(f"config values must be JSON-like (str, int, float, bool, None): {e}") from None
-    p = _rs.Pipeline(cfg)
+        if not isinstance(models_dir, (str, os.PathLike)):
+            raise _rs.ConfigError(f"models_dir must be a path (str or os.PathLike), not {type(models_dir).__name__}")
+        path = os.fspath(models_dir)
+        if not os.path.isdir(path):
+            raise _rs.ConfigError(
+                f"models_dir {path!r} is not a folder: load() takes the folder of quotestance's models "
+                "(leave it out for the default), not a spaCy model name; install the models with "
+                "`python3 scripts/setup-models.py`"
+            )
+        config["models_dir"] = path
+    p = _rs.Pipeline(json.dumps(config))
     return Language(p, json.loads(p.config_json()))
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _rs.ConfigError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def _check_int(name: str, value: Any, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _rs.ConfigError(f"{name} must be an int, not {type(value).__name__} {value!r}")
+    if value < least:
+        raise _rs.ConfigError(f"{name} must be at least {least}, not {value}")
+    if value >= 2**63:
+        raise _rs.ConfigError(f"{name} is too large: {value}")
+    return value
+
+
+def _check_fraction(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _rs.ConfigError(f"{name} must be a number from 0 to 1, not {type(value).__name__} {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise _rs.ConfigError(f"{name} must be from 0 to 1, not {value}")
+    return float(value)

@@ -10,13 +10,18 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 STANCES = ("call_to_resign", "defence", "rebuttal", "other")
 
 
 def _opt_int(v: Any) -> Optional[int]:
     return None if v is None else int(v)
+
+
+StanceLabel = Literal["call_to_resign", "defence", "rebuttal", "other"]
+QuoteKind = Literal["direct", "indirect", "mixed"]
+EntityLabel = Literal["PERSON", "ORG", "GPE", "PARTY", "ROLE"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,8 @@ class Quote:
     start: int
     end: int
     text: str
-    kind: str
-    stance: str
+    kind: QuoteKind
+    stance: StanceLabel
     stance_score: float
     scores: Dict[str, float]
     paragraph: int
@@ -123,7 +128,7 @@ class Entity:
     start: int
     end: int
     text: str
-    label: str
+    label: EntityLabel
     score: float
     canonical: Optional[str] = None
     person: Optional[int] = None

@@ -36,9 +36,19 @@ def tables() -> int:
     return len(df) + rows
 
 
+def only_docs(texts: List[str]) -> List[int]:
+    # on_error="raise" yields only Doc (an ErrorRecord has no quotes): no isinstance check needed
+    return [len(doc.quotes) for doc in quotestance.load().pipe(texts, on_error="raise")]
+
+
+def is_call(q: quotestance.Quote) -> bool:
+    # the labels are Literal types: a misspelt label is a type error
+    return q.stance == "call_to_resign" and q.kind != "indirect"
+
+
 def errors() -> None:
     try:
-        quotestance.load(no_such_key=1)
+        quotestance.load(threads=-1)
     except quotestance.ConfigError as e:
         assert isinstance(e, quotestance.QuotestanceError)
     try:
