@@ -9,7 +9,7 @@
 
 use quotestance::entities::{Combine, NerRecogniser, RuleRecogniser};
 use quotestance::eval::{score_annotated, GoldSet};
-use quotestance::models::{ner_head_path, resolve_models_dir};
+use quotestance::models::{ner_head, resolve_models_dir, HeadSource};
 use quotestance::ner::NerModel;
 use quotestance::{Config, Document, Pipeline};
 use std::path::PathBuf;
@@ -21,10 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let gold = GoldSet::load(gold, articles)?;
     let models = resolve_models_dir(None);
-    let head = args.get(3).map(PathBuf::from).unwrap_or_else(|| ner_head_path(&models));
+    let head = args.get(3).map(|p| HeadSource::File(PathBuf::from(p))).unwrap_or_else(|| ner_head(&models));
     let docs: Vec<Document> = gold.articles.iter().map(|a| Document::new(a.name.clone(), a.text.clone())).collect();
     let with_models = || Pipeline::new(Config { use_models: true, ..Config::default() });
-    let ner = NerModel::load(&head)?;
+    let ner = NerModel::from_source(&head)?;
     let runs: Vec<(&str, Pipeline)> = vec![
         ("rules", Pipeline::rules()),
         ("models, rule entities", with_models()?.with_recogniser(Box::new(RuleRecogniser))?),
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             with_models()?.with_recogniser(Box::new(NerRecogniser::new(ner, Combine::RulesFirst)))?,
         ),
     ];
-    println!("{} articles, NER head {}", docs.len(), head.display());
+    println!("{} articles, NER head {}", docs.len(), head.path().display());
     println!("| pipeline | quote F1 | speaker acc | stance macro-F1 | target acc | calls F1 | people R | people P |");
     println!("|---|---|---|---|---|---|---|---|");
     for (name, nlp) in runs {

@@ -11,7 +11,7 @@ use quotestance::encode::Encoder;
 use quotestance::models::resolve_models_dir;
 use quotestance::stance::DocContext;
 use quotestance::stance::StanceClassifier;
-use quotestance::stance_head::{stance_head_path, StanceModel};
+use quotestance::stance_head::{stance_head, StanceModel};
 use quotestance::{Config, Document, Pipeline};
 use std::time::Instant;
 
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let texts: Vec<String> = paths.iter().map(std::fs::read_to_string).collect::<Result<_, _>>()?;
     let models = resolve_models_dir(None);
     let encoder = Encoder::load(&models, threads)?;
-    let head = StanceModel::load(&stance_head_path(&models))?;
+    let head = StanceModel::from_source(&stance_head(&models))?;
     let rules = Pipeline::rules();
     let (mut t_enc, mut t_rules, mut t_stance, mut quotes) = (0f64, 0f64, 0f64, 0usize);
     for t in &texts {

@@ -122,12 +122,7 @@ fn long_texts_are_windowed_and_agree_with_short_ones() {
 #[test]
 fn ner_finds_people() {
     let Some(dir) = models() else { return };
-    let head = quotestance::models::ner_head_path(&dir);
-    if !head.is_file() {
-        eprintln!("SKIPPED: no NER head at {}", head.display());
-        return;
-    }
-    let _ = NerModel::load(&head).unwrap();
+    let _ = NerModel::load_default(&dir).unwrap();
     let rec = ModelRecognizer::load(&dir, 0).unwrap();
     let text =
         "Opposition councillors called for Cllr Helen Marsh to resign. Council leader Peter Okafor said he backed her.";

@@ -1,7 +1,6 @@
 //! `quotestance models`: where the models are, and whether they are intact.
 
-use quotestance::models::{check_finite, encoder_dir, ner_head_path, resolve_models_dir, verify_encoder};
-use quotestance::stance_head::stance_head_path;
+use quotestance::models::{check_finite, encoder_dir, resolve_models_dir, verify_encoder, HeadSource, BUILT_IN_HEADS};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,7 +18,8 @@ pub enum Command {
     /// Print the models dir in use.
     Path,
     /// Check every model file against the sha256 the setup recorded, and every weights file
-    /// (encoder and heads) for non-finite values.
+    /// (encoder, and the heads of MODELS_DIR/heads that replace the built-in ones) for
+    /// non-finite values.
     Verify,
 }
 
@@ -30,9 +30,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Verify => {
             let checked = verify_encoder(&dir)?;
             println!("{}: {} files match their recorded sha256", encoder_dir(&dir).display(), checked.len());
-            for weights in [encoder_dir(&dir).join("model.safetensors"), ner_head_path(&dir), stance_head_path(&dir)] {
-                check_finite(&weights)?;
-                println!("{}: every weight is finite", weights.display());
+            let weights = encoder_dir(&dir).join("model.safetensors");
+            check_finite(&weights)?;
+            println!("{}: every weight is finite", weights.display());
+            for (name, _) in BUILT_IN_HEADS {
+                match HeadSource::for_models_dir(&dir, name) {
+                    HeadSource::File(path) => {
+                        check_finite(&path)?;
+                        println!("{}: every weight is finite (replaces the built-in {name})", path.display());
+                    }
+                    HeadSource::BuiltIn(_) => println!("{name}: built in"),
+                }
             }
         }
     }

@@ -4,13 +4,16 @@
 //!
 //! ```text
 //! MODELS_DIR/all-MiniLM-L6-v2/{model.safetensors, tokenizer.json, config.json, MANIFEST.json}
-//! MODELS_DIR/heads/ner.safetensors      (optional: overrides the committed head)
+//! MODELS_DIR/heads/ner.safetensors      (optional: overrides the built-in head; also
+//!                                         stance.safetensors, stance_tuned.safetensors)
 //! ```
 //!
 //! The models dir is, in order: an explicit argument (`Config::models_dir`,
 //! `--models-dir`), `$QUOTESTANCE_MODELS`, the user cache dir
 //! (`$XDG_CACHE_HOME` or `~/.cache`, then `quotestance/models`).
-//! The trained heads are committed in the repository under `assets/heads/`.
+//! The trained heads, committed under `assets/heads/`, are built into the library
+//! ([`BUILT_IN_HEADS`]): a binary or a wheel carries them wherever it goes, and no build path is
+//! baked in. A file of the same name under `MODELS_DIR/heads/` replaces one (your own training).
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -50,19 +53,69 @@ pub fn encoder_dir(models_dir: &Path) -> PathBuf {
     models_dir.join(ENCODER_NAME)
 }
 
-/// The NER head to use: `MODELS_DIR/heads/ner.safetensors` when present, else
-/// the head committed in the repository (`assets/heads/ner.safetensors`).
-pub fn ner_head_path(models_dir: &Path) -> PathBuf {
-    let local = models_dir.join("heads").join(NER_HEAD_FILE);
-    if local.is_file() {
-        return local;
-    }
-    committed_heads_dir().join(NER_HEAD_FILE)
+/// The trained heads built into the library, by file name: `assets/heads/` of the source tree
+/// at build time (14 MB in all, most of it the fine-tuned stance model's two layers).
+pub const BUILT_IN_HEADS: [(&str, &[u8]); 3] = [
+    (NER_HEAD_FILE, include_bytes!("../../../assets/heads/ner.safetensors")),
+    ("stance.safetensors", include_bytes!("../../../assets/heads/stance.safetensors")),
+    ("stance_tuned.safetensors", include_bytes!("../../../assets/heads/stance_tuned.safetensors")),
+];
+
+/// Where a head's weights come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadSource {
+    /// A safetensors file (`MODELS_DIR/heads/NAME`, or one you name).
+    File(PathBuf),
+    /// One of [`BUILT_IN_HEADS`].
+    BuiltIn(&'static str),
 }
 
-/// `assets/heads/` of the source tree this crate was built from.
-pub fn committed_heads_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("assets").join("heads")
+impl HeadSource {
+    /// The head `name` for a models dir: `MODELS_DIR/heads/NAME` when present, else the
+    /// built-in one, else `File` of that missing path (whose load says so).
+    pub fn for_models_dir(models_dir: &Path, name: &str) -> HeadSource {
+        let local = models_dir.join("heads").join(name);
+        if local.is_file() {
+            return HeadSource::File(local);
+        }
+        match BUILT_IN_HEADS.iter().find(|(n, _)| *n == name) {
+            Some((n, _)) => HeadSource::BuiltIn(n),
+            None => HeadSource::File(local),
+        }
+    }
+
+    /// A path naming the source in messages (`<built-in>/NAME` for a built-in head).
+    pub fn path(&self) -> PathBuf {
+        match self {
+            HeadSource::File(p) => p.clone(),
+            HeadSource::BuiltIn(n) => Path::new("<built-in>").join(n),
+        }
+    }
+
+    /// The head's tensors, refused when missing, unreadable or not finite.
+    pub fn tensors(&self) -> Result<std::collections::HashMap<String, candle_core::Tensor>> {
+        let device = candle_core::Device::Cpu;
+        let unreadable =
+            |e: candle_core::Error| not_found(self.path(), format!("not a readable safetensors file: {e}"));
+        match self {
+            HeadSource::File(p) => {
+                if !p.is_file() {
+                    return Err(not_found(p, "no such head file"));
+                }
+                check_finite(p)?;
+                candle_core::safetensors::load(p, &device).map_err(unreadable)
+            }
+            HeadSource::BuiltIn(name) => {
+                let bytes = BUILT_IN_HEADS.iter().find(|(n, _)| n == name).map(|(_, b)| *b).unwrap_or_default();
+                candle_core::safetensors::load_buffer(bytes, &device).map_err(unreadable)
+            }
+        }
+    }
+}
+
+/// The NER head for a models dir (see [`HeadSource::for_models_dir`]).
+pub fn ner_head(models_dir: &Path) -> HeadSource {
+    HeadSource::for_models_dir(models_dir, NER_HEAD_FILE)
 }
 
 /// The error for a model file that is missing or does not load.
@@ -170,6 +223,31 @@ mod tests {
             assert!(err.contains("tensor w holds a non-finite value") && err.contains("element 1"), "{err}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn built_in_heads_load_finite_and_a_local_file_replaces_one() {
+        for (name, _) in BUILT_IN_HEADS {
+            let tensors = HeadSource::BuiltIn(name).tensors().unwrap();
+            assert!(!tensors.is_empty(), "{name}");
+            for (t, v) in &tensors {
+                let v = v.flatten_all().unwrap().to_dtype(candle_core::DType::F32).unwrap().to_vec1::<f32>().unwrap();
+                assert!(v.iter().all(|x| x.is_finite()), "{name}: {t} is not finite");
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("qs-heads-{}", std::process::id()));
+        assert_eq!(ner_head(&dir), HeadSource::BuiltIn(NER_HEAD_FILE));
+        assert_eq!(ner_head(&dir).path(), Path::new("<built-in>/ner.safetensors"));
+        std::fs::create_dir_all(dir.join("heads")).unwrap();
+        save(&dir.join("heads").join(NER_HEAD_FILE), &[1.0]);
+        assert_eq!(ner_head(&dir), HeadSource::File(dir.join("heads").join(NER_HEAD_FILE)));
+        assert!(HeadSource::File(dir.join("missing.safetensors"))
+            .tensors()
+            .unwrap_err()
+            .to_string()
+            .contains("no such head file"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(HeadSource::for_models_dir(&dir, "unknown.safetensors"), HeadSource::File(_)));
     }
 
     #[test]

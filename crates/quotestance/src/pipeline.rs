@@ -6,15 +6,15 @@ use crate::encode::{EncodeStats, Encoded, Encoder};
 use crate::entities::{Combine, Mention, NerRecogniser, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
 use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
-use crate::models::{encoder_dir, encoder_present, ner_head_path, not_found, resolve_models_dir};
+use crate::models::{encoder_dir, encoder_present, ner_head, not_found, resolve_models_dir, HeadSource};
 use crate::ner::NerModel;
 use crate::normalise::{normalise, Normalised};
 use crate::people::People;
 use crate::quotes::{find_quotes, QuoteCandidate};
 use crate::segment::{segment, Segmented};
 use crate::stance::{CalibratedRules, DocContext, StanceClassifier, StanceInput};
-use crate::stance_head::tuned::{tuned_path, TunedStance};
-use crate::stance_head::{stance_head_path, StanceModel};
+use crate::stance_head::tuned::{tuned_head, TunedStance};
+use crate::stance_head::{stance_head, StanceModel};
 use crate::{events, lexicon, people, stance};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -112,7 +112,7 @@ impl Pipeline {
             return Err(not_found(encoder_dir(&dir), "the encoder is not installed"));
         }
         let encoder = Encoder::load(&dir, config.threads)?;
-        let ner = NerModel::load(&ner_head_path(&dir))?;
+        let ner = NerModel::from_source(&ner_head(&dir))?;
         let stance = load_stance(&dir, encoder.hidden_size())?;
         Ok(Pipeline {
             config,
@@ -345,14 +345,16 @@ fn speaks_for_opposition(a: &Attribution, people: &People) -> bool {
     says(&a.name) || a.person.is_some_and(|p| people.people[p].roles.iter().any(|r| says(r)))
 }
 
-/// The stance model of the models path: the fine-tuned one
-/// (`heads/stance_tuned.safetensors`) when there is one, else the head on the
-/// frozen encoder states.
+/// The stance model of the models path: the fine-tuned one (`heads/stance_tuned.safetensors`,
+/// else the built-in one), or the head on the frozen encoder states where the models dir holds
+/// that head alone (`heads/stance.safetensors`, a head of your own without a fine-tuned model).
 fn load_stance(dir: &std::path::Path, hidden: usize) -> Result<Box<dyn StanceClassifier>> {
-    if let Some(path) = tuned_path(dir) {
-        return Ok(Box::new(TunedStance::load(&path, dir)?));
+    let (tuned, frozen) = (tuned_head(dir), stance_head(dir));
+    let own_frozen_only = matches!(frozen, HeadSource::File(_)) && !matches!(tuned, HeadSource::File(_));
+    if !own_frozen_only {
+        return Ok(Box::new(TunedStance::load(&tuned, dir)?));
     }
-    let stance = StanceModel::load(&stance_head_path(dir))?;
+    let stance = StanceModel::from_source(&frozen)?;
     stance.check_fits(hidden)?;
     Ok(Box::new(stance))
 }

@@ -8,8 +8,8 @@
 //!
 //! ```no_run
 //! use quotestance::encode::Encoder;
-//! use quotestance::models::{resolve_models_dir, ner_head_path};
-//! use quotestance::ner::{NerModel, ModelRecognizer, EntityRecognizer};
+//! use quotestance::models::resolve_models_dir;
+//! use quotestance::ner::{ModelRecognizer, EntityRecognizer};
 //! let dir = resolve_models_dir(None);
 //! let rec = ModelRecognizer::load(&dir, 0).unwrap();
 //! for e in rec.recognise("Cllr Jo Bell (Labour) said.").unwrap() {
@@ -23,7 +23,7 @@ pub mod train;
 use crate::encode::{Encoded, Encoder};
 use crate::error::{Error, Result};
 use crate::model::{EntityLabel, Span};
-use crate::models::{ner_head_path, not_found};
+use crate::models::{ner_head, not_found, HeadSource};
 use crate::normalise::OffsetIndex;
 use crate::train_util::cerr;
 use candle_core::{DType, Device, Module, Tensor};
@@ -241,31 +241,32 @@ pub struct NerModel {
 impl NerModel {
     /// Loads a head saved by `quotestance train ner` (a safetensors file).
     pub fn load(path: &Path) -> Result<NerModel> {
-        if !path.is_file() {
-            return Err(not_found(path, "no NER head there"));
-        }
-        crate::models::check_finite(path)?;
-        let tensors = candle_core::safetensors::load(path, &Device::Cpu)
-            .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
+        NerModel::from_source(&HeadSource::File(path.to_path_buf()))
+    }
+
+    /// Loads a head from a file or the built-in one.
+    pub fn from_source(source: &HeadSource) -> Result<NerModel> {
+        let path = source.path();
+        let tensors = source.tensors()?;
         let shape = |name: &str| -> Result<Vec<usize>> {
             tensors
                 .get(name)
                 .map(|t| t.dims().to_vec())
-                .ok_or_else(|| not_found(path, format!("the head lacks tensor {name}")))
+                .ok_or_else(|| not_found(&path, format!("the head lacks tensor {name}")))
         };
         let w1 = shape("fc1.weight")?;
         let w2 = shape("fc2.weight")?;
         if w1.len() != 2 || w2 != [N_LABELS, w1[0]] {
-            return Err(not_found(path, format!("head shapes {w1:?} / {w2:?} do not fit {N_LABELS} labels")));
+            return Err(not_found(&path, format!("head shapes {w1:?} / {w2:?} do not fit {N_LABELS} labels")));
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
-        let head = NerHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(path, e.to_string()))?;
+        let head = NerHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(&path, e.to_string()))?;
         Ok(NerModel { head, min_score: 0.0, refine: true })
     }
 
-    /// Loads the head for a models dir (its `heads/ner.safetensors`, else the committed one).
+    /// Loads the head for a models dir (its `heads/ner.safetensors`, else the built-in one).
     pub fn load_default(models_dir: &Path) -> Result<NerModel> {
-        NerModel::load(&ner_head_path(models_dir))
+        NerModel::from_source(&ner_head(models_dir))
     }
 
     pub(crate) fn from_head(head: NerHead) -> NerModel {

@@ -21,14 +21,14 @@ pub mod tuned;
 use crate::encode::Encoded;
 use crate::error::{Error, Result};
 use crate::model::{QuoteKind, StanceScores};
-use crate::models::{committed_heads_dir, not_found};
+use crate::models::{not_found, HeadSource};
 use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
 use crate::train_util::cerr;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// File name of the stance head.
 pub const STANCE_HEAD_FILE: &str = "stance.safetensors";
@@ -37,14 +37,10 @@ pub const N_REL: usize = 15;
 /// Number of classes (the order of [`crate::model::Stance::ALL`]).
 pub const N_CLASSES: usize = 4;
 
-/// The stance head to use: `MODELS_DIR/heads/stance.safetensors` when present,
-/// else the head committed in the repository (`assets/heads/stance.safetensors`).
-pub fn stance_head_path(models_dir: &Path) -> PathBuf {
-    let local = models_dir.join("heads").join(STANCE_HEAD_FILE);
-    if local.is_file() {
-        return local;
-    }
-    committed_heads_dir().join(STANCE_HEAD_FILE)
+/// The frozen-state stance head for a models dir: `MODELS_DIR/heads/stance.safetensors` when
+/// present, else the built-in one.
+pub fn stance_head(models_dir: &Path) -> HeadSource {
+    HeadSource::for_models_dir(models_dir, STANCE_HEAD_FILE)
 }
 
 fn b(x: bool) -> f32 {
@@ -241,12 +237,13 @@ pub struct StanceModel {
 impl StanceModel {
     /// Loads a head saved by `quotestance train stance`.
     pub fn load(path: &Path) -> Result<StanceModel> {
-        if !path.is_file() {
-            return Err(not_found(path, "no stance head there"));
-        }
-        crate::models::check_finite(path)?;
-        let tensors = candle_core::safetensors::load(path, &Device::Cpu)
-            .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
+        StanceModel::from_source(&HeadSource::File(path.to_path_buf()))
+    }
+
+    /// Loads a head from a file or the built-in one.
+    pub fn from_source(source: &HeadSource) -> Result<StanceModel> {
+        let path = source.path();
+        let tensors = source.tensors()?;
         let scalar = |name: &str, default: f32| -> f32 {
             tensors
                 .get(name)
@@ -259,10 +256,10 @@ impl StanceModel {
         let w1 = tensors.get("fc1.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         let w2 = tensors.get("fc2.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         if w1.len() != 2 || w2 != [N_CLASSES, w1[0]] {
-            return Err(not_found(path, format!("head shapes {w1:?} / {w2:?} do not fit {N_CLASSES} classes")));
+            return Err(not_found(&path, format!("head shapes {w1:?} / {w2:?} do not fit {N_CLASSES} classes")));
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
-        let head = StanceHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(path, e.to_string()))?;
+        let head = StanceHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(&path, e.to_string()))?;
         Ok(StanceModel { head, temperature, blend, output_temperature })
     }
 

@@ -22,14 +22,14 @@ use super::{relation_features, StanceModel, N_CLASSES, N_REL};
 use crate::encode::{Counters, EncodeStats};
 use crate::error::{Error, Result};
 use crate::model::StanceScores;
-use crate::models::{committed_heads_dir, encoder_dir, not_found, require_file};
+use crate::models::{encoder_dir, not_found, require_file, HeadSource};
 use crate::stance::{DocContext, RuleStance, StanceClassifier, StanceInput};
 use crate::train_util::cerr;
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokenizers::Tokenizer;
 
 /// File name of the fine-tuned stance model.
@@ -39,12 +39,10 @@ pub const MAX_TOKENS: usize = 128;
 /// Most tokens of the quote itself.
 pub const MAX_QUOTE_TOKENS: usize = 64;
 
-/// The fine-tuned model to use: `MODELS_DIR/heads/stance_tuned.safetensors`
-/// when present, else the committed one; `None` when neither exists.
-pub fn tuned_path(models_dir: &Path) -> Option<PathBuf> {
-    [models_dir.join("heads").join(TUNED_FILE), committed_heads_dir().join(TUNED_FILE)]
-        .into_iter()
-        .find(|p| p.is_file())
+/// The fine-tuned model for a models dir: `MODELS_DIR/heads/stance_tuned.safetensors` when
+/// present, else the built-in one.
+pub fn tuned_head(models_dir: &Path) -> HeadSource {
+    HeadSource::for_models_dir(models_dir, TUNED_FILE)
 }
 
 /// The speaker's relation to the person at issue, as the pipeline sees it.
@@ -316,14 +314,10 @@ fn tuned_count(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<usize> 
 impl TunedStance {
     /// Loads a fine-tuned model, with the lower layers and tokenizer of the
     /// encoder installed in `models_dir`.
-    pub fn load(path: &Path, models_dir: &Path) -> Result<TunedStance> {
-        if !path.is_file() {
-            return Err(not_found(path, "no fine-tuned stance model there"));
-        }
-        crate::models::check_finite(path)?;
-        let head = StanceModel::load(path)?;
-        let tensors = candle_core::safetensors::load(path, &Device::Cpu)
-            .map_err(|e| not_found(path, format!("not a readable safetensors file: {e}")))?;
+    pub fn load(source: &HeadSource, models_dir: &Path) -> Result<TunedStance> {
+        let path = &source.path();
+        let head = StanceModel::from_source(source)?;
+        let tensors = source.tensors()?;
         let k = tuned_count(&tensors, path)?;
         if k == 0 {
             return Err(not_found(path, "a fine-tuned stance model with no tuned layers"));
