@@ -6,6 +6,10 @@
 #
 #   scripts/python-setup.sh            # PYTHON=python3.12 to pick the interpreter
 #
+# QS_PROFILE=main (what README command 1, scripts/setup.sh, asks for) installs only what the
+# package needs to build and run its tables: maturin, pandas, pyarrow; QS_PROFILE=dev (the
+# default, and what the tests run) adds pytest, mypy and the notebook runner, and:
+#
 # QS_DIST=1 (default) also installs Ray Data and PySpark for the distributed
 # adapters' tests (python/tests/test_distributed.py): about 560 MB of downloads
 # (pyspark is a ~450 MB sdist, built into a wheel locally; ray ~70 MB plus its
@@ -25,12 +29,16 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 VENV="$(cd "$VENV" && pwd)"
-echo "== installing the Python tools"
+PROFILE="${QS_PROFILE:-dev}"
+echo "== installing the Python tools ($PROFILE)"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.16,<2" "pytest>=7" "pandas>=1.5" "pyarrow>=12" "mypy>=1.10" \
-    "nbclient>=0.10" "nbformat>=5" "ipykernel>=6"
+    "maturin>=1.16,<2" "pandas>=1.5" "pyarrow>=12"
+if [ "$PROFILE" = "dev" ]; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "pytest>=7" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5" "ipykernel>=6"
+fi
 
-if [ "${QS_DIST:-1}" != "0" ]; then
+if [ "$PROFILE" = "dev" ] && [ "${QS_DIST:-1}" != "0" ]; then
     # Pinned to the series tested here (Python 3.11, Java 17). Each is installed
     # on its own so one failing does not take the other, nor the setup, down.
     for req in "ray[data]>=2.40,<3" "pyspark>=4.0,<5"; do
@@ -46,7 +54,7 @@ fi
 echo "== building and installing quotestance (maturin develop --release)"
 VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" develop --release --quiet 2>&1 | tail -n 3
 
-if [ "${QS_CHROMIUM:-auto}" != "0" ] && ! command -v chromium >/dev/null 2>&1; then
+if [ "$PROFILE" = "dev" ] && [ "${QS_CHROMIUM:-auto}" != "0" ] && ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "== installing chromium (for the screenshot test)"
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

@@ -14,7 +14,7 @@ if [ -f scripts/setup-models.py ]; then
 fi
 echo "== building the CLI (release)"
 cargo build --release -p quotestance-cli
-echo "== Python package"
-scripts/python-setup.sh
+echo "== Python package (only what it needs; the test command adds the dev tools, Ray, Spark)"
+QS_PROFILE=main scripts/python-setup.sh
 echo "== labelling the bundled example"
 ./target/release/quotestance label data/corpus/articles/uk_council_000_example.txt --pretty

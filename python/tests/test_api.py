@@ -207,3 +207,18 @@ def test_threads_share_one_language(nlp: quotestance.Language, article: str) -> 
     for t in ts:
         t.join()
     assert len(out) == 4 and all(v == out[0] for v in out.values())
+
+
+def test_missing_models_name_the_python_command(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(quotestance.ModelNotFoundError) as e:
+        quotestance.load(use_models=True, models_dir=tmp_path)
+    assert str(tmp_path) in str(e.value) and "python -m quotestance download" in str(e.value)
+
+
+def test_download_command_is_reachable() -> None:
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "quotestance"], capture_output=True, text=True)
+    assert out.returncode == 2 and "python -m quotestance download" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "quotestance", "download", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--models-dir" in out.stdout

@@ -80,6 +80,9 @@ create_exception!(
     "A model file is missing; the message names the path and the command that installs it."
 );
 
+/// The command that installs the models, for Python users.
+const PYTHON_SETUP_COMMAND: &str = "python -m quotestance download";
+
 /// Maps the core error type onto the Python exception hierarchy.
 fn to_pyerr(e: Error) -> PyErr {
     let msg = e.to_string();
@@ -87,7 +90,10 @@ fn to_pyerr(e: Error) -> PyErr {
         Error::Input(_) | Error::Deadline { .. } => InputError::new_err(msg),
         Error::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         Error::Config(_) => ConfigError::new_err(msg),
-        Error::ModelNotFound { .. } => ModelNotFoundError::new_err(msg),
+        // the fix that fits a Python user, who has the package and not the repository's script
+        Error::ModelNotFound { path, reason, .. } => ModelNotFoundError::new_err(
+            Error::ModelNotFound { path, reason, fix: PYTHON_SETUP_COMMAND.into() }.to_string(),
+        ),
         Error::Model(_) | Error::Io { .. } | Error::Json(_) | Error::Internal(_) => QuotestanceError::new_err(msg),
     }
 }
