@@ -136,6 +136,26 @@ fn sieve_apposition_and_role_prefix() {
 }
 
 #[test]
+fn sieve_the_name_after_a_role_and_a_comma_and_the_issuer_of_a_statement() {
+    assert_eq!(
+        one("\u{201c}The players deserve better,\u{201d} said the union's chief executive, Tom Irwin.").2,
+        "Tom Irwin"
+    );
+    let (_, _, sp) =
+        one("The union issued this statement: \u{201c}Our members have lost confidence in the board.\u{201d}");
+    assert_eq!(sp, "The union");
+    let (_, _, sp) = one("The club released a statement saying the manager would stay.");
+    assert_eq!(sp, "The club");
+}
+
+#[test]
+fn a_two_word_party_before_a_role_is_the_party() {
+    let a = run("Liberal Democrat councillor Tom Riley said the report was damning.");
+    let p = a.people.iter().find(|p| p.name == "Tom Riley").expect("person");
+    assert_eq!(p.party.as_deref(), Some("Liberal Democrats"));
+}
+
+#[test]
 fn sieve_pronouns_and_continuation_paragraphs() {
     let q = quotes("Cllr Ian Lind rejected the criticism.\n\u{201c}I know how worried people are,\u{201d} he said.\n\u{201c}But the plan is working.\u{201d}");
     assert_eq!(q.len(), 2, "{q:?}");

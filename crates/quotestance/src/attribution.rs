@@ -239,6 +239,38 @@ pub fn attribute(
     out
 }
 
+/// Where "issued this statement" begins in a source phrase ("The union issued this statement:",
+/// "The club released a statement saying"): the issuer, before it, is the speaker.
+fn statement_verb(phrase: &str) -> Option<usize> {
+    let lower = phrase.to_lowercase();
+    ["issued", "released", "put out", "published", "sent"].iter().find_map(|verb| {
+        let i = lower.find(&format!(" {verb} "))?;
+        let next = lower[i + verb.len() + 2..].split_whitespace().take(2).collect::<Vec<_>>();
+        let statement = next.iter().any(|w| matches!(*w, "statement" | "letter" | "response"));
+        let determiner =
+            next.first().is_some_and(|w| matches!(*w, "a" | "this" | "the" | "its" | "their" | "his" | "her"));
+        (statement && determiner && i > 0).then_some(i)
+    })
+}
+
+/// The person named right after a source phrase that is a role, set off by a comma and closing
+/// the clause: "PCA chief executive, Tom Irwin." (the source phrase stops at the comma).
+fn appositive_person(cx: &Ctx<'_, '_>, src: Range<usize>) -> Option<usize> {
+    let text = cx.text;
+    let s = text[src.clone()].trim();
+    let head = s.split_whitespace().last()?.to_lowercase();
+    if !lexicon::ROLE_NOUNS.contains(&head.as_str()) || !text[src.end..].starts_with(", ") {
+        return None;
+    }
+    let after = src.end + 2;
+    let window = after..(after + 80).min(text.len());
+    let (m, pid) = cx.people.persons_in(&window).into_iter().next()?;
+    let between = &text[after..m.start];
+    let closes = text[m.end..].trim_start().chars().next().is_none_or(|c| matches!(c, '.' | ';' | '\n'));
+    // at most a title between the comma and the name ("Cllr", "Dr")
+    (between.split_whitespace().count() <= 1 && closes).then_some(pid)
+}
+
 /// The core of a source phrase: without a leading adverbial ("In a joint
 /// letter on Tuesday, eleven federations") and without a trailing
 /// non-restrictive clause ("The Shareholders' Association, which represents
@@ -258,6 +290,7 @@ fn core_of(text: &str, src: Range<usize>) -> Range<usize> {
     let cut = [", which ", ", who ", ", whose ", ", led by ", ", representing ", ", run by ", ", backed by "]
         .iter()
         .filter_map(|m| rest.find(m))
+        .chain(statement_verb(rest))
         .min();
     let end = cut.map_or(src.end, |c| start + c);
     if end > start {
@@ -294,6 +327,10 @@ fn resolve(
             }
             return Some(cx.person(pid, src.clone(), "named", 0.95));
         }
+    }
+    // 1b. a role, then the name in apposition: "said PCA chief executive, Tom Irwin."
+    if let Some(pid) = appositive_person(cx, src.clone()) {
+        return Some(cx.person(pid, src, "named-apposition", 0.9));
     }
     // 2. pronouns
     if let Some(g) = lexicon::pronoun(s) {

@@ -265,7 +265,10 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
     let before = trim(text, sent_start..head, &[]);
     let ws = words(text, before.clone());
     if let Some(last) = ws.last() {
-        if let Some(party) = lexicon::party_of(last.text) {
+        // the two words before first: "Liberal Democrat councillor X" is a Liberal Democrat
+        let two = (ws.len() >= 2).then(|| &text[ws[ws.len() - 2].start..last.end]);
+        let party = two.and_then(lexicon::party_of).or_else(|| lexicon::party_of(last.text));
+        if let Some(party) = party {
             if last.text.len() > 3 && text[last.end..head].trim().is_empty() {
                 p.party.get_or_insert_with(|| party.to_string());
             }
