@@ -149,6 +149,12 @@ fn sieve_the_name_after_a_role_and_a_comma_and_the_issuer_of_a_statement() {
 }
 
 #[test]
+fn a_full_stop_in_brackets_does_not_end_the_attribution() {
+    let q = quotes("\u{201c}We were let down,\u{201d} Sen. Ann Cole (D-Ore.) told the Herald. \u{201c}The mayor has to answer for it.\u{201d}");
+    assert_eq!(q.iter().map(|x| x.2.as_str()).collect::<Vec<_>>(), ["Ann Cole", "Ann Cole"], "{q:?}");
+}
+
+#[test]
 fn a_two_word_party_before_a_role_is_the_party() {
     let a = run("Liberal Democrat councillor Tom Riley said the report was damning.");
     let p = a.people.iter().find(|p| p.name == "Tom Riley").expect("person");

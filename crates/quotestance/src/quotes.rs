@@ -231,12 +231,19 @@ fn is_speech_verb(w: &str) -> bool {
 /// The attribution clause after a closing mark: `, he said`, `, said Cllr Smith`, `— Jane Doe`.
 fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usize>, Range<usize>)> {
     let rest = &text[from..limit];
-    // up to the end of the clause: next full stop, quote mark or newline
+    // up to the end of the clause: next full stop (not one inside brackets: "Sen. Ann Cole
+    // (D-Ore.) told ..."), quote mark or newline
+    let mut depth = 0usize;
     let stop = rest
         .char_indices()
         .find(|&(i, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
             matches!(c, '\n' | '"' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{00ab}' | ';' | '?' | '!')
-                || (c == '.' && !crate::segment::ends_with_abbreviation(&rest[..=i]))
+                || (c == '.' && depth == 0 && !crate::segment::ends_with_abbreviation(&rest[..=i]))
         })
         .map(|(i, _)| i)
         .unwrap_or(rest.len());
