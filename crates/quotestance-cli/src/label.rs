@@ -26,6 +26,11 @@ pub struct Args {
     /// Pretty-print each record (meant for one document).
     #[arg(long)]
     pub pretty: bool,
+    /// `jsonl`: one JSON record per document; `table`: a table of quotes per document for
+    /// people to read, with the resignation calls and people. Default: `table` when writing to
+    /// a terminal, else `jsonl`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// At the end, print one JSON line to stderr: documents, characters, seconds (loading
     /// and labelling), and the encoder's work (sequences, real and padded tokens).
     #[arg(long)]
@@ -35,6 +40,31 @@ pub struct Args {
     pub jsonl: bool,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+}
+
+/// What `label` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Table,
+}
+
+/// How records are written: JSON (pretty or not), or a table (coloured or not).
+#[derive(Clone, Copy, Debug)]
+enum Style {
+    Json { pretty: bool },
+    Table { colour: bool },
+}
+
+/// The style of a run: `--format`, else a table on a terminal; colour on a terminal only,
+/// unless `NO_COLOR` is set.
+fn style(args: &Args) -> Style {
+    use std::io::IsTerminal;
+    let terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    match args.format.unwrap_or(if terminal && !args.pretty { Format::Table } else { Format::Jsonl }) {
+        Format::Jsonl => Style::Json { pretty: args.pretty },
+        Format::Table => Style::Table { colour: terminal && std::env::var_os("NO_COLOR").is_none() },
+    }
 }
 
 /// One input: a document, or the reason it could not be read.
@@ -49,6 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = start.elapsed().as_secs_f64();
     let (mut docs, mut chars) = (0u64, 0u64);
     let workers = args.pipeline.workers();
+    let style = style(&args);
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
@@ -63,11 +94,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             batch.push(item);
             if batch.len() == BATCH {
-                errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, args.pretty))?;
+                errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, style))?;
             }
         }
     }
-    errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, args.pretty))?;
+    errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, style))?;
     quiet_on_broken_pipe(out.flush().context("cannot write the output").map(|_| 0))?;
     if args.stats {
         let secs = start.elapsed().as_secs_f64();
@@ -115,7 +146,7 @@ fn flush(
     workers: usize,
     batch: &mut Vec<Item>,
     out: &mut dyn Write,
-    pretty: bool,
+    style: Style,
 ) -> anyhow::Result<usize> {
     let results = par_map(batch, workers, |item| match item {
         Item::Doc(doc) => annotate(nlp, doc).map_err(|e| (json!(doc.id), e)),
@@ -123,17 +154,24 @@ fn flush(
     });
     let mut errors = 0;
     for r in results {
-        let line = match r {
-            Ok(a) => to_json(&a, pretty)?,
+        let text = match r {
+            Ok(a) => match style {
+                Style::Json { pretty } => to_json(&a, pretty)? + "\n",
+                Style::Table { colour } => crate::table::document(&a, colour) + "\n",
+            },
             Err((id, error)) => {
                 errors += 1;
+                let name = id.as_str().map_or_else(|| id.to_string(), str::to_string);
                 if errors <= MAX_ERRORS_SHOWN {
-                    eprintln!("quotestance: {}: {error}", id.as_str().map_or_else(|| id.to_string(), str::to_string));
+                    eprintln!("quotestance: {name}: {error}");
                 }
-                to_json(&json!({"id": id, "error": error}), pretty)?
+                match style {
+                    Style::Json { pretty } => to_json(&json!({"id": id, "error": error}), pretty)? + "\n",
+                    Style::Table { .. } => crate::table::error(&name, &error) + "\n",
+                }
             }
         };
-        out.write_all(line.as_bytes()).and_then(|_| out.write_all(b"\n")).context("cannot write the output")?;
+        out.write_all(text.as_bytes()).context("cannot write the output")?;
     }
     batch.clear();
     Ok(errors)

@@ -8,4 +8,5 @@ pub mod eval;
 pub mod fuzz;
 pub mod label;
 pub mod models;
+pub mod table;
 pub mod train;

@@ -75,6 +75,21 @@ fn labels_a_text_file() {
 }
 
 #[test]
+fn format_table_is_for_people_and_jsonl_stays_the_default_in_a_pipe() {
+    let tmp = TempDir::new("table");
+    let f = tmp.0.join("story-1.txt");
+    std::fs::write(&f, TEXT).unwrap();
+    let out = run(&["label", "--rules-only", "--format", "table", p(&f), "/nonexistent/gone.txt"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("== story-1: "), "{text}");
+    assert!(text.contains("call_to_resign") && text.contains("resignation calls: "), "{text}");
+    assert!(text.contains("== gone: error: "), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour in a pipe: {text}");
+    let out = run(&["label", "--rules-only", p(&f)]);
+    assert_eq!(records(&out.stdout).len(), 1, "JSONL when piped");
+}
+
+#[test]
 fn stats_count_the_documents_and_the_encoder_work() {
     let tmp = TempDir::new("stats");
     std::fs::write(tmp.0.join("a.txt"), TEXT).unwrap();
