@@ -104,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let secs = start.elapsed().as_secs_f64();
         let st = nlp.encode_stats();
         let run = json!({"documents": docs, "chars": chars, "load_seconds": loaded, "seconds": secs,
-            "document_pass": st.document_pass.map(stats_json), "stance_pass": st.stance_pass.map(stats_json)});
+            "document_pass": st.document_pass, "stance_pass": st.stance_pass});
         eprintln!("{run}");
     }
     if errors > 0 {
@@ -115,11 +115,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn stats_json(s: quotestance::encode::EncodeStats) -> Value {
-    json!({"texts": s.texts, "text_tokens": s.text_tokens, "real_tokens": s.real_tokens,
-        "padded_tokens": s.padded_tokens, "sequences": s.sequences, "batches": s.batches})
 }
 
 /// Error records whose message is also printed to stderr (the rest are counted).

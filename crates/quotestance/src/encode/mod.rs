@@ -87,7 +87,7 @@ impl Encoded {
 }
 
 /// Work counters since load (or the last [`Encoder::reset_stats`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EncodeStats {
     pub texts: u64,
     /// Tokens of the texts (each counted once).

@@ -9,7 +9,9 @@
 //! class-weighted cross-entropy. The dev articles pick the epoch (key
 //! macro-F1) and fit the temperature; the test split is scored once.
 
-use super::train::{class_report, class_weights, load_splits, matched_inputs, weighted_ce, Splits, TrainReport};
+use super::train::{
+    class_counts, class_report, class_weights, load_splits, matched_inputs, weighted_ce, Splits, TrainReport,
+};
 use super::tuned::{pad, top_pooled, InputBuilder, Lower, TunedInput, TunedLayer, TunedStance, LAYER_TENSORS};
 use super::{argmax, ece, fit_temperature, relation_features, softmax_t, StanceHead, StanceModel, N_CLASSES, N_REL};
 use crate::error::{Error, Result};
@@ -289,8 +291,7 @@ pub fn train_tuned(models_dir: &Path, data: &Path, out: &Path, opts: &TuneOption
     let tmp = out.with_extension("safetensors.tmp");
     TunedStance::save_parts(&model, &layers, &tmp)?;
     std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
-    let mut train_counts = [0usize; N_CLASSES];
-    ys.iter().for_each(|&c| train_counts[c] += 1);
+    let train_counts = class_counts(&ys);
     Ok(TrainReport {
         train_docs: train.len(),
         dev_docs: dev.len(),

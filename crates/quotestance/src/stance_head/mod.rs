@@ -242,8 +242,11 @@ impl StanceModel {
 
     /// Loads a head from a file or the built-in one.
     pub fn from_source(source: &HeadSource) -> Result<StanceModel> {
-        let path = source.path();
-        let tensors = source.tensors()?;
+        StanceModel::from_tensors(source.tensors()?, &source.path())
+    }
+
+    /// The head in tensors already loaded (`path` names them in errors).
+    pub(crate) fn from_tensors(tensors: HashMap<String, Tensor>, path: &Path) -> Result<StanceModel> {
         let scalar = |name: &str, default: f32| -> f32 {
             tensors
                 .get(name)
@@ -256,10 +259,10 @@ impl StanceModel {
         let w1 = tensors.get("fc1.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         let w2 = tensors.get("fc2.weight").map(|t| t.dims().to_vec()).unwrap_or_default();
         if w1.len() != 2 || w2 != [N_CLASSES, w1[0]] {
-            return Err(not_found(&path, format!("head shapes {w1:?} / {w2:?} do not fit {N_CLASSES} classes")));
+            return Err(not_found(path, format!("head shapes {w1:?} / {w2:?} do not fit {N_CLASSES} classes")));
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
-        let head = StanceHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(&path, e.to_string()))?;
+        let head = StanceHead::new(vb, w1[1], w1[0]).map_err(|e| not_found(path, e.to_string()))?;
         Ok(StanceModel { head, temperature, blend, output_temperature })
     }
 

@@ -236,12 +236,18 @@ pub fn build_examples(
     Ok(out)
 }
 
+/// How many examples of each class.
+pub(crate) fn class_counts(ys: &[usize]) -> [usize; N_CLASSES] {
+    let mut counts = [0usize; N_CLASSES];
+    for &c in ys {
+        counts[c] += 1;
+    }
+    counts
+}
+
 /// Class weights `n / (k * n_c)` (inverse frequency, mean 1 over examples).
 pub fn class_weights(labels: &[usize]) -> [f32; N_CLASSES] {
-    let mut c = [0usize; N_CLASSES];
-    for &y in labels {
-        c[y] += 1;
-    }
+    let c = class_counts(labels);
     let n = labels.len().max(1) as f32;
     c.map(|k| if k == 0 { 0.0 } else { n / (N_CLASSES as f32 * k as f32) })
 }
@@ -350,10 +356,7 @@ pub fn train_stance(encoder: &Encoder, data: &Path, out: &Path, opts: &TrainOpti
     let tmp = out.with_extension("safetensors.tmp");
     model.save(&tmp)?;
     std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
-    let mut train_counts = [0usize; N_CLASSES];
-    for &c in &ys {
-        train_counts[c] += 1;
-    }
+    let train_counts = class_counts(&ys);
     Ok(TrainReport {
         train_docs: train.len(),
         dev_docs: dev.len(),

@@ -316,8 +316,9 @@ impl TunedStance {
     /// encoder installed in `models_dir`.
     pub fn load(source: &HeadSource, models_dir: &Path) -> Result<TunedStance> {
         let path = &source.path();
-        let head = StanceModel::from_source(source)?;
+        // read once: the head's tensors and the tuned layers' are in the same file
         let tensors = source.tensors()?;
+        let head = StanceModel::from_tensors(tensors.clone(), path)?;
         let k = tuned_count(&tensors, path)?;
         if k == 0 {
             return Err(not_found(path, "a fine-tuned stance model with no tuned layers"));
