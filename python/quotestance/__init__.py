@@ -16,7 +16,7 @@ from . import _quotestance
 from ._language import Language, load
 from ._quotestance import ConfigError, InputError, ModelNotFoundError, QuotestanceError
 from ._render import STANCE_COLOURS, render
-from ._tables import quotes_schema, quotes_table, to_arrow, to_pandas
+from ._tables import quotes_schema, quotes_table, to_arrow, to_pandas, to_polars
 from ._types import (
     Doc,
     Entity,
@@ -42,5 +42,6 @@ __all__ = [
     "Quote", "QuoteKind", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "StanceLabel",
     "Target", "TextSpan",
     "load", "quotes_schema", "quotes_table", "render", "schema_version", "to_arrow", "to_pandas",
+    "to_polars",
 ]
 

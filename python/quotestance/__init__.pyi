@@ -1,9 +1,10 @@
 """Type stubs of the quotestance package."""
 
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Union, overload
+from typing import Any, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 import pandas
+import polars
 import pyarrow
 
 from ._quotestance import (
@@ -18,6 +19,7 @@ __all__ = [
     "Quote", "QuoteKind", "QuotestanceError", "ResignationCall", "STANCE_COLOURS", "Span", "Speaker", "StanceLabel",
     "Target", "TextSpan",
     "load", "quotes_schema", "quotes_table", "render", "schema_version", "to_arrow", "to_pandas",
+    "to_polars",
 ]
 
 __version__: str
@@ -30,6 +32,8 @@ EntityLabel = Literal["PERSON", "ORG", "GPE", "PARTY", "ROLE"]
 
 _TextLike = Union[str, bytes]
 _InputItem = Union[str, bytes, bytearray, memoryview, Mapping[str, Any]]
+_Context = TypeVar("_Context")
+_Table = Literal["quotes", "people", "entities", "calls", "documents"]
 
 class Span:
     start: int
@@ -192,21 +196,35 @@ class Language:
                  source: Optional[str] = None) -> Doc: ...
     @overload
     def pipe(self, texts: Iterable[_InputItem], batch_size: int = 64, n_threads: int = 0,
-             on_error: Literal["yield"] = "yield") -> Iterator[Union[Doc, ErrorRecord]]: ...
+             on_error: Literal["yield"] = "yield", *,
+             as_tuples: Literal[False] = False) -> Iterator[Union[Doc, ErrorRecord]]: ...
     @overload
     def pipe(self, texts: Iterable[_InputItem], batch_size: int = 64, n_threads: int = 0, *,
-             on_error: Literal["raise"]) -> Iterator[Doc]: ...
+             on_error: Literal["raise"], as_tuples: Literal[False] = False) -> Iterator[Doc]: ...
     @overload
     def pipe(self, texts: Iterable[_InputItem], batch_size: int, n_threads: int,
-             on_error: Literal["raise"]) -> Iterator[Doc]: ...
+             on_error: Literal["raise"], *, as_tuples: Literal[False] = False) -> Iterator[Doc]: ...
+    @overload
+    def pipe(self, texts: Iterable[Tuple[_InputItem, _Context]], batch_size: int = 64, n_threads: int = 0,
+             on_error: Literal["yield"] = "yield", *,
+             as_tuples: Literal[True]) -> Iterator[Tuple[Union[Doc, ErrorRecord], _Context]]: ...
+    @overload
+    def pipe(self, texts: Iterable[Tuple[_InputItem, _Context]], batch_size: int = 64, n_threads: int = 0, *,
+             on_error: Literal["raise"], as_tuples: Literal[True]) -> Iterator[Tuple[Doc, _Context]]: ...
+    @overload
+    def pipe(self, texts: Iterable[Tuple[_InputItem, _Context]], batch_size: int, n_threads: int,
+             on_error: Literal["raise"], *, as_tuples: Literal[True]) -> Iterator[Tuple[Doc, _Context]]: ...
 
 def load(models_dir: Union[str, os.PathLike[str], None] = None, *, use_models: bool = False, threads: int = 0,
          max_bytes: int = 8388608, abstain_threshold: float = 0.0, deadline_ms: int = 0) -> Language:
     """``deadline_ms`` (0: no limit) stops a document that takes longer than
     that many milliseconds with an ``InputError``; a bad value raises
     ``ConfigError``."""
+_Docs = Union[Doc, ErrorRecord, Iterable[Union[Doc, ErrorRecord]]]
+
 def render(doc: Doc, legend: bool = True, calls: bool = True, title: bool = True) -> str: ...
-def to_pandas(docs: Iterable[Union[Doc, ErrorRecord]]) -> pandas.DataFrame: ...
-def to_arrow(docs: Iterable[Union[Doc, ErrorRecord]]) -> pyarrow.Table: ...
-def quotes_table(docs: Iterable[Union[Doc, ErrorRecord]]) -> pyarrow.Table: ...
+def to_pandas(docs: _Docs, table: _Table = "quotes") -> pandas.DataFrame: ...
+def to_polars(docs: _Docs, table: _Table = "quotes") -> polars.DataFrame: ...
+def to_arrow(docs: _Docs, table: _Table = "quotes") -> pyarrow.Table: ...
+def quotes_table(docs: _Docs) -> pyarrow.Table: ...
 def quotes_schema() -> pyarrow.Schema: ...

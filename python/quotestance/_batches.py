@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from ._language import META_KEYS, Language, load
 from ._quotestance import InputError
-from ._tables import _quote_rows, _require_pyarrow, quotes_schema
+from ._tables import _require_pyarrow, _table_columns, quotes_schema
 from ._types import Doc, ErrorRecord
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def label_batch(nlp: Language, batch: Any, n_threads: int = 1, on_error: str = "
         raise InputError(f"record {e.id!r} cannot be labelled ({type(e.exception).__name__}: {e.error}); "
                          f"{len(errors)} bad record(s) in this batch. Use on_error='yield' to get them "
                          "as rows with the 'error' column set instead") from e.exception
-    rows = _quote_rows(results)
+    rows = _table_columns(results, "quotes")
     if on_error == "yield":
         rows["error"] = [None] * len(rows["doc_id"])
         for e in errors:

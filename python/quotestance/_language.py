@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from itertools import islice
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _quotestance as _rs
 from ._quotestance import InputError
@@ -69,6 +70,16 @@ def _record(item: Any, index: int) -> Record:
     return (id, _as_text(item, id), None, None, None, None)
 
 
+def _split_pairs(pairs: Iterable[Any], contexts: Deque[Any]) -> Iterator[Any]:
+    """The items of ``(item, context)`` pairs, their contexts appended to ``contexts``."""
+    for index, pair in enumerate(pairs):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"pipe(as_tuples=True) takes (text, context) pairs; item {index} is "
+                            f"{type(pair).__name__} {pair!r:.60}")
+        contexts.append(pair[1])
+        yield pair[0]
+
+
 class Language:
     """A loaded pipeline. Call it on a text, or stream many with ``pipe``.
 
@@ -103,7 +114,7 @@ class Language:
         return Doc(out, r[1])
 
     def pipe(self, texts: Iterable[Any], batch_size: int = 64, n_threads: int = 0,
-             on_error: str = "yield") -> Iterator[Union[Doc, ErrorRecord]]:
+             on_error: str = "yield", *, as_tuples: bool = False) -> Iterator[Any]:
         """Labels a stream of articles, ``batch_size`` at a time, in input order.
 
         Items are ``str``, UTF-8 ``bytes``, or mappings with ``text`` and
@@ -123,7 +134,17 @@ class Language:
         that cannot be labelled, so a batch never silently drops a record and
         one bad record does not lose the others; ``on_error="raise"`` raises
         its exception instead.
+
+        ``as_tuples=True`` (as in spaCy) takes ``(item, context)`` pairs and
+        yields ``(doc, context)`` pairs, in input order, an ``ErrorRecord``
+        keeping its context too; an item that is not a pair (a tuple or list of
+        two) raises ``TypeError``.
         """
+        if as_tuples:
+            contexts: Deque[Any] = deque()
+            for doc in self.pipe(_split_pairs(texts, contexts), batch_size, n_threads, on_error):
+                yield doc, contexts.popleft()
+            return
         if on_error not in ("yield", "raise"):
             raise ValueError("on_error must be 'yield' or 'raise'")
         if batch_size < 1:

@@ -33,12 +33,15 @@ def test_example_block() -> None:
 def test_pandas_block(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")
+    pytest.importorskip("polars")
     monkeypatch.chdir(ROOT)
     env: dict = {}
-    exec(compile(blocks()[1], "README pandas example", "exec"), env)
-    df, table = env["df"], env["table"]
+    exec(compile(blocks()[1], "README tables example", "exec"), env)
+    df, table, people, calls = env["df"], env["table"], env["people"], env["calls"]
     n_articles = len(os.listdir(ROOT / "data" / "corpus" / "articles"))
     assert n_articles > 100 and len(df) > n_articles  # the corpus has quotes: one row each
     assert table.num_rows == len(df)
+    assert len(people) > n_articles and people.name.notna().all() and people.doc_id.nunique() > 100
+    assert calls.height > 0 and calls.columns[:3] == ["doc_id", "call", "caller"]
     assert set(df.stance) <= {"call_to_resign", "defence", "rebuttal", "other"}
     assert (df.stance == "call_to_resign").sum() > 0 and df.speaker.notna().mean() > 0.5

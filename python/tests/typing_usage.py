@@ -1,7 +1,7 @@
 """Checked with `mypy --strict` (scripts/python-test.sh): a typical use of the
 public API must type-check against the stubs without casts."""
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple, Union
 
 import quotestance
 
@@ -31,9 +31,22 @@ def summary(doc: quotestance.Doc) -> str:
 def tables() -> int:
     doc = quotestance.load()("Labour called for Cllr Jo Bell to resign.", id="t")
     df = quotestance.to_pandas([doc])
-    table = quotestance.to_arrow([doc])
-    rows: int = table.num_rows
-    return len(df) + rows
+    people = quotestance.to_pandas(doc, table="people")
+    calls = quotestance.to_polars([doc], table="calls")
+    table = quotestance.to_arrow([doc], "documents")
+    rows: int = table.num_rows + calls.height
+    return len(df) + len(people) + rows
+
+
+def with_context(items: List[Tuple[str, int]]) -> Dict[int, int]:
+    # as_tuples=True: (text, context) in, (doc, context) out; the context keeps its type
+    nlp = quotestance.load()
+    out: Dict[int, int] = {}
+    for doc, row in nlp.pipe(items, as_tuples=True, on_error="raise"):  # Tuple[Doc, int]: no isinstance check
+        out[row] = len(doc.quotes)
+    pairs: List[Tuple[Union[quotestance.Doc, quotestance.ErrorRecord], int]] = list(nlp.pipe(items, as_tuples=True))
+    out.update((row, -1) for d, row in pairs if isinstance(d, quotestance.ErrorRecord))
+    return out
 
 
 def only_docs(texts: List[str]) -> List[int]:
