@@ -8,7 +8,7 @@
 #
 # QS_PROFILE=main (what README command 1, scripts/setup.sh, asks for) installs only what the
 # package needs to build and run its tables: maturin, pandas, pyarrow; QS_PROFILE=dev (the
-# default, and what the tests run) adds pytest, mypy and the notebook runner, and:
+# default, and what the tests run) adds pytest, mypy, the notebook runner and polars (to_polars), and:
 #
 # QS_DIST=1 (default) also installs Ray Data and PySpark for the distributed
 # adapters' tests (python/tests/test_distributed.py): about 560 MB of downloads
@@ -35,7 +35,7 @@ echo "== installing the Python tools ($PROFILE)"
     "maturin>=1.16,<2" "pandas>=1.5" "pyarrow>=12"
 if [ "$PROFILE" = "dev" ]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "pytest>=7" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5" "ipykernel>=6"
+        "pytest>=7" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5" "ipykernel>=6" "polars>=1.0"
 fi
 
 if [ "$PROFILE" = "dev" ] && [ "${QS_DIST:-1}" != "0" ]; then

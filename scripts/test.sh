@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and what CI runs): the corpus is up to date, formatting,
-# lints, the Rust tests, the Python tests, then the scores on ../shared/dev
-# when that folder is present.
+# lints, the Rust tests, the rules-only build, the scores on ../shared/dev when
+# that folder is present, the Python tests, then the installs a user makes
+# (scripts/install-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,12 @@ echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== rust tests"
 cargo test --workspace
+echo "== rules-only build (the core crate without its default feature \`models\`: no candle, no tokenizers)"
+if cargo tree -p quotestance --no-default-features -e normal --prefix none | grep -E "^(candle|tokenizers|gemm|safetensors) "; then
+    echo "the rules-only build still depends on the crates above"; exit 1
+fi
+cargo test -q -p quotestance --no-default-features --lib
+cargo run -q -p quotestance --no-default-features --example label
 if [ -d ../shared/dev ]; then
     echo "== scores on ../shared/dev (the shared scorer's metrics)"
     echo "-- rule layer (the default)"
@@ -27,5 +34,7 @@ if [ -d ../shared/dev ]; then
     echo "-- with the transformer stance head (--models)"
     cargo run -q --release -p quotestance-cli -- eval --gold ../shared/dev/gold --articles ../shared/dev/articles --models
 fi
-echo "== python (last, so its summary closes the log)"
+echo "== python"
 scripts/python-test.sh
+echo "== installs away from the checkout: cargo install + models install, and the wheel in a fresh virtualenv"
+scripts/install-check.sh

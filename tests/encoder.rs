@@ -1,5 +1,5 @@
 //! Encoder and NER integration tests. They need the model files
-//! (`python3 scripts/setup-models.py`); without them they print why and pass.
+//! (`quotestance models install`); without them they print why and pass.
 
 use candle_core::Device;
 use quotestance::encode::{EncodeOptions, Encoder};
@@ -14,7 +14,7 @@ fn models() -> Option<PathBuf> {
         Some(dir)
     } else {
         eprintln!(
-            "SKIPPED: no encoder model in {} (run `python3 scripts/setup-models.py` or set QUOTESTANCE_MODELS)",
+            "SKIPPED: no encoder model in {} (run `quotestance models install` or set QUOTESTANCE_MODELS)",
             dir.display()
         );
         None
@@ -26,7 +26,7 @@ fn missing_models_dir_is_a_clear_error() {
     let err = Encoder::load(std::path::Path::new("/nonexistent/quotestance-models"), 1).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("/nonexistent/quotestance-models/all-MiniLM-L6-v2"), "{msg}");
-    assert!(msg.contains("scripts/setup-models.py"), "{msg}");
+    assert!(msg.contains("quotestance models install"), "{msg}");
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn corrupt_model_is_a_clear_error() {
     std::fs::write(enc.join("model.safetensors"), b"not really a model").unwrap();
     let msg = Encoder::load(&tmp, 1).unwrap_err().to_string();
     std::fs::remove_dir_all(&tmp).ok();
-    assert!(msg.contains("model.safetensors") && msg.contains("setup-models"), "{msg}");
+    assert!(msg.contains("model.safetensors") && msg.contains("quotestance models install"), "{msg}");
 }
 
 /// Same-size weights with a NaN in one float tensor load without error in candle and then label

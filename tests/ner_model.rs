@@ -1,7 +1,7 @@
 //! The NER head in the pipeline (`Config::use_models`): the entity stage gets
 //! the document's one encoder pass, and the head's mentions reach the people
 //! stage with their titles. Needs the model files
-//! (`python3 scripts/setup-models.py`) and `assets/heads/ner.safetensors`;
+//! (`quotestance models install`) and `crates/quotestance/assets/heads/ner.safetensors`;
 //! without them the model tests print why and pass.
 
 use quotestance::encode::Encoded;
@@ -16,7 +16,7 @@ fn models() -> bool {
     let dir = resolve_models_dir(None);
     let ok = encoder_present(&dir);
     if !ok {
-        eprintln!("SKIPPED: no encoder under {} (run `python3 scripts/setup-models.py`)", dir.display());
+        eprintln!("SKIPPED: no encoder under {} (run `quotestance models install`)", dir.display());
     }
     ok
 }

@@ -1,6 +1,6 @@
 //! The committed stance head with the encoder, end to end through the
-//! pipeline. Needs the model files (`python3 scripts/setup-models.py`) and
-//! `assets/heads/stance.safetensors`; without them it prints why and passes.
+//! pipeline. Needs the model files (`quotestance models install`) and
+//! `crates/quotestance/assets/heads/stance.safetensors`; without them it prints why and passes.
 
 use quotestance::models::{encoder_present, resolve_models_dir};
 use quotestance::{Config, Document, Pipeline, Stance};
@@ -10,14 +10,14 @@ fn missing_models_name_the_fix() {
     let config = Config { use_models: true, models_dir: Some("/nonexistent/qs-models".into()), ..Config::default() };
     let msg = Pipeline::new(config).unwrap_err().to_string();
     assert!(msg.contains("/nonexistent/qs-models/all-MiniLM-L6-v2"), "{msg}");
-    assert!(msg.contains("python3 scripts/setup-models.py"), "{msg}");
+    assert!(msg.contains("quotestance models install"), "{msg}");
 }
 
 #[test]
 fn call_defence_rebuttal() {
     let dir = resolve_models_dir(None);
     if !encoder_present(&dir) {
-        eprintln!("SKIPPED: no encoder under {} (run `python3 scripts/setup-models.py`)", dir.display());
+        eprintln!("SKIPPED: no encoder under {} (run `quotestance models install`)", dir.display());
         return;
     }
     let nlp = Pipeline::new(Config { use_models: true, threads: 1, ..Config::default() }).unwrap();
@@ -65,7 +65,7 @@ fn tuned_layers_start_as_the_encoder() {
     use quotestance::stance_head::tuned::{additive_mask, pad, Lower, TunedInput, TunedLayer};
     let dir = resolve_models_dir(None);
     if !encoder_present(&dir) {
-        eprintln!("SKIPPED: no encoder under {} (run `python3 scripts/setup-models.py`)", dir.display());
+        eprintln!("SKIPPED: no encoder under {} (run `quotestance models install`)", dir.display());
         return;
     }
     let enc = encoder_dir(&dir);

@@ -227,7 +227,7 @@ def load(models_dir: Union[str, "os.PathLike[str]", None] = None, *, use_models:
             raise _rs.ConfigError(
                 f"models_dir {path!r} is not a folder: load() takes the folder of quotestance's models "
                 "(leave it out for the default), not a spaCy model name; install the models with "
-                "`python3 scripts/setup-models.py`"
+                "`python -m quotestance download`"
             )
         config["models_dir"] = path
     p = _rs.Pipeline(json.dumps(config))

@@ -40,7 +40,7 @@ class Labeller:
 
     ``models_dir`` and ``**config`` are ``quotestance.load()``'s arguments
     (``use_models=True`` for the model layer; the models must be installed on
-    every worker, see ``scripts/setup-models.py`` / ``QUOTESTANCE_MODELS``).
+    every worker, see ``python -m quotestance download`` / ``QUOTESTANCE_MODELS``).
     ``n_threads`` is how many Rust threads label each batch: keep it equal to
     the CPUs each actor asks for (``num_cpus=`` in ``map_batches``, 1 by
     default).

@@ -12,9 +12,9 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
     /// Also run the transformer heads (the NER and stance heads on one MiniLM encoder pass per
-    /// document; needs `python3 scripts/setup-models.py`). Off by default: better entities and
+    /// document; needs `quotestance models install`). Off by default: better entities and
     /// stances on the corpus, on a par on the real dev articles, but about 10 articles/s on
-    /// 2 cores against thousands (see assets/heads/).
+    /// 2 cores against thousands (see crates/quotestance/assets/heads/).
     #[arg(long, conflicts_with = "rules_only")]
     pub models: bool,
     /// Run the rule layer alone (no model files needed; the default).

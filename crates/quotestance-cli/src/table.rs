@@ -5,13 +5,40 @@
 use quotestance::{Annotated, Stance};
 use std::fmt::Write;
 
-const SPEAKER: usize = 24;
 const STANCE: usize = 20;
-const TARGET: usize = 20;
-const EXCERPT: usize = 60;
+/// The row's number, stance and the gaps between the five columns.
+const FIXED: usize = 3 + STANCE + 4 * 2;
 
-/// The table of one document.
+/// Column widths for a terminal `width` characters wide: the quote's excerpt gets what the
+/// speaker (24, or 16 when narrow) and target (20, or 14) leave, between 16 and 60.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Widths {
+    speaker: usize,
+    target: usize,
+    excerpt: usize,
+}
+
+impl Widths {
+    fn for_terminal(width: usize) -> Widths {
+        let room = width.saturating_sub(FIXED + 1);
+        let (speaker, target) = if room >= 24 + 20 + 30 { (24, 20) } else { (16, 14) };
+        Widths { speaker, target, excerpt: room.saturating_sub(speaker + target).clamp(16, 60) }
+    }
+}
+
+/// The width of the terminal on stdout; 120 when it is not one.
+fn terminal_width() -> usize {
+    console::Term::stdout().size_checked().map_or(120, |(_, w)| usize::from(w))
+}
+
+/// The table of one document, sized to the terminal.
 pub fn document(a: &Annotated, colour: bool) -> String {
+    document_width(a, colour, terminal_width())
+}
+
+/// The table of one document for a terminal `width` characters wide.
+pub fn document_width(a: &Annotated, colour: bool, width: usize) -> String {
+    let Widths { speaker: sw, target: tw, excerpt: ew } = Widths::for_terminal(width);
     let mut out = String::new();
     let title = a.title.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
     let n = a.quotes.len();
@@ -21,9 +48,9 @@ pub fn document(a: &Annotated, colour: bool) -> String {
             out,
             "{:>3}  {}  {}  {}  quote",
             "#",
-            pad("speaker", SPEAKER),
+            pad("speaker", sw),
             pad("stance", STANCE),
-            pad("target", TARGET)
+            pad("target", tw)
         );
     }
     for (i, q) in a.quotes.iter().enumerate() {
@@ -31,28 +58,26 @@ pub fn document(a: &Annotated, colour: bool) -> String {
         let target = q.target.as_ref().map_or("-", |t| t.name.as_str());
         let stance = pad(&format!("{} {:.2}", q.stance.as_str(), q.stance_score), STANCE);
         let stance = if colour { paint(q.stance, &stance) } else { stance };
-        let excerpt = cut(&q.text.split_whitespace().collect::<Vec<_>>().join(" "), EXCERPT);
-        let _ = writeln!(out, "{:>3}  {}  {stance}  {}  {excerpt}", i + 1, pad(speaker, SPEAKER), pad(target, TARGET));
+        let excerpt = cut(&q.text.split_whitespace().collect::<Vec<_>>().join(" "), ew);
+        let _ = writeln!(out, "{:>3}  {}  {stance}  {}  {excerpt}", i + 1, pad(speaker, sw), pad(target, tw));
     }
     if !a.resignation_calls.is_empty() {
-        let calls: Vec<String> =
-            a.resignation_calls.iter().map(|c| format!("{} -> {} ({:.2})", c.caller, c.target, c.score)).collect();
-        let _ = writeln!(out, "resignation calls: {}", calls.join("; "));
+        let _ = writeln!(out, "resignation calls:");
+        for c in &a.resignation_calls {
+            let _ = writeln!(
+                out,
+                "  {}",
+                cut(&format!("{} -> {} ({:.2})", c.caller, c.target, c.score), width.saturating_sub(3).max(20))
+            );
+        }
     }
     if !a.people.is_empty() {
-        let people: Vec<String> = a
-            .people
-            .iter()
-            .map(|p| {
-                let about: Vec<&str> = p.party.iter().chain(p.roles.first()).map(String::as_str).collect();
-                if about.is_empty() {
-                    p.name.clone()
-                } else {
-                    format!("{} ({})", p.name, about.join(", "))
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "people: {}", people.join("; "));
+        let _ = writeln!(out, "people:");
+        for p in &a.people {
+            let about: Vec<&str> = p.party.iter().chain(p.roles.first()).map(String::as_str).collect();
+            let line = if about.is_empty() { p.name.clone() } else { format!("{} ({})", p.name, about.join(", ")) };
+            let _ = writeln!(out, "  {}", cut(&line, width.saturating_sub(3).max(20)));
+        }
     }
     out
 }
@@ -101,16 +126,20 @@ mod tests {
         let text = "Labour called for Cllr Jo Bell to resign.\n\n\u{201c}She must go now, before any more \
                     damage is done to the children of this town,\u{201d} said Cllr Sam Reed.";
         let a = Pipeline::rules().annotate(&Document::new("t1", text)).unwrap();
-        let t = document(&a, false);
+        let t = document_width(&a, false, 120);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], format!("== t1: {} quotes", a.quotes.len()));
         assert!(lines[1].starts_with("  #  speaker"), "{t}");
         assert_eq!(lines.iter().filter(|l| l.contains("call_to_resign")).count(), 2, "{t}");
         assert!(t.contains("Sam Reed") && t.contains("\u{2026}"), "long quotes are cut: {t}");
-        assert!(t.contains("resignation calls: ") && t.contains("-> Jo Bell"), "{t}");
-        assert!(t.lines().last().unwrap().starts_with("people: "), "{t}");
+        assert!(t.contains("resignation calls:\n  ") && t.contains("-> Jo Bell"), "{t}");
+        assert!(t.contains("\npeople:\n  "), "{t}");
         assert!(!t.contains('\u{1b}'), "no colour unless asked");
-        assert!(document(&a, true).contains("\u{1b}[31m"), "calls in red when coloured");
+        assert!(document_width(&a, true, 120).contains("\u{1b}[31m"), "calls in red when coloured");
+        for width in [80, 100, 120] {
+            let widest = document_width(&a, false, width).lines().map(|l| l.chars().count()).max().unwrap();
+            assert!(widest < width, "fits {width} columns: {widest}");
+        }
     }
 
     #[test]

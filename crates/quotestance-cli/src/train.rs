@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Args as ClapArgs, Subcommand};
 use quotestance::encode::Encoder;
 use quotestance::model::EntityLabel;
-use quotestance::models::resolve_models_dir;
+use quotestance::models::{resolve_models_dir, NER_HEAD_FILE, STANCE_HEAD_FILE, TUNED_HEAD_FILE};
 use quotestance::ner::train::{evaluate_ner, score_table, train_ner, TrainOptions};
 use quotestance::ner::NerModel;
 use quotestance::stance_head::finetune::{train_tuned, TuneOptions};
@@ -31,9 +31,10 @@ enum What {
         /// Corpus dir with articles/, gold/ and splits.json.
         #[arg(long, default_value = "data/corpus")]
         data: PathBuf,
-        /// Where to write the head (safetensors).
-        #[arg(long, default_value = "assets/heads/ner.safetensors")]
-        out: PathBuf,
+        /// Where to write the head (safetensors). Default: MODELS_DIR/heads/ner.safetensors,
+        /// which the pipeline then loads in place of the built-in head.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[arg(long, default_value_t = 15)]
         epochs: usize,
         #[arg(long, default_value_t = 256)]
@@ -75,9 +76,11 @@ enum What {
         /// Folder with gold/NAME.json, articles/NAME.txt and optionally splits.json.
         #[arg(long, default_value = "data/corpus")]
         data: PathBuf,
-        /// Where to write the head (safetensors).
-        #[arg(long, default_value = "assets/heads/stance.safetensors")]
-        out: PathBuf,
+        /// Where to write the model (safetensors). Default: MODELS_DIR/heads/stance_tuned.safetensors
+        /// with --tune-layers, else MODELS_DIR/heads/stance.safetensors: the pipeline then loads
+        /// it in place of the built-in one.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Epochs (default: 80 for the frozen head, 6 with --tune-layers).
         #[arg(long)]
         epochs: Option<usize>,
@@ -95,7 +98,7 @@ enum What {
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
         /// Fine-tune the encoder's top K layers with the head (the `tuned` model,
-        /// saved to `--out`, e.g. assets/heads/stance_tuned.safetensors); 0: the
+        /// saved to `--out`, e.g. crates/quotestance/assets/heads/stance_tuned.safetensors); 0: the
         /// head on frozen states. With K > 0, --epochs defaults to 6 and --lr is
         /// the head's learning rate.
         #[arg(long, default_value_t = 0, value_name = "K")]
@@ -114,8 +117,9 @@ enum What {
         /// (`python3 tools/stance_data.py` builds data/stance: real dev).
         #[arg(long, default_value = "data/stance")]
         data: PathBuf,
-        /// Where to write the calibration (built into the crate from here).
-        #[arg(long, default_value = "assets/rules_calibration.json")]
+        /// Where to write the calibration (the crate builds in
+        /// crates/quotestance/assets/rules_calibration.json).
+        #[arg(long)]
         out: PathBuf,
     },
 }
@@ -173,9 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|l| EntityLabel::parse(l.trim()).with_context(|| format!("unknown entity label {l:?}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let encoder = Encoder::load(&models, args.threads)?;
-            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-            }
+            let out = output_path(out, &models, NER_HEAD_FILE)?;
             let opts = TrainOptions {
                 epochs,
                 hidden,
@@ -220,9 +222,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("saved {}\n\ntest split:\n{}", out.display(), r.table());
         }
         What::Stance { data, out, epochs, hidden, lr, blend, dropout, cache, tune_layers, lr_layers, seed } => {
-            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-            }
+            let name = if tune_layers > 0 { TUNED_HEAD_FILE } else { STANCE_HEAD_FILE };
+            let out = output_path(out, &models, name)?;
             let r = if tune_layers > 0 {
                 let opts = TuneOptions {
                     layers: tune_layers,
@@ -265,4 +266,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a trained head goes: `--out`, else `MODELS_DIR/heads/NAME` (which the pipeline loads in
+/// place of the built-in head); its folder is created.
+fn output_path(out: Option<PathBuf>, models: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
+    let out = out.unwrap_or_else(|| models.join("heads").join(name));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Ok(out)
 }

@@ -259,7 +259,7 @@ fn missing_models_give_one_clear_error_naming_path_and_fix() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(p(&models)), "names the path: {err}");
-    assert!(err.contains("setup-models"), "names the fix: {err}");
+    assert!(err.contains("quotestance models install"), "names the fix: {err}");
     assert!(out.stdout.is_empty(), "labels nothing without the models it was asked for");
     // the default (rule layer) needs no models at all
     let out = run(&["label", "--models-dir", p(&models), p(&f)]);
@@ -289,7 +289,7 @@ fn models_verify_checks_the_recorded_hashes() {
     let installed = quotestance::models::resolve_models_dir(None);
     let manifest = quotestance::models::encoder_dir(&installed).join("MANIFEST.json");
     if !manifest.is_file() || !std::fs::read_to_string(&manifest).unwrap().contains("\"sha256\"") {
-        eprintln!("SKIPPED: no models with recorded hashes (python3 scripts/setup-models.py)");
+        eprintln!("SKIPPED: no models with recorded hashes (quotestance models install)");
         return;
     }
     let out = run(&["models", "verify", "--models-dir", p(&installed)]);

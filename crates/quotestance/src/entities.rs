@@ -5,10 +5,14 @@
 //! mentions with the rules' ([`Combine`]); both plug into the [`Recogniser`] seam.
 
 use crate::encode::Encoded;
-use crate::error::{Error, Result};
+#[cfg(feature = "models")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::lexicon::{self, NOT_NAMES, SPEECH_VERBS, TITLES};
 use crate::model::EntityLabel;
-use crate::ner::{EntitySpan, NerModel};
+use crate::ner::EntitySpan;
+#[cfg(feature = "models")]
+use crate::ner::NerModel;
 use crate::normalise::Normalised;
 use crate::segment::Segmented;
 use crate::text::{overlaps_any, within_any, words, Tok};
@@ -513,6 +517,7 @@ pub enum Combine {
     RulesFirst,
 }
 
+#[cfg(feature = "models")]
 /// The model recogniser: the trained NER head on the document's encoder pass,
 /// combined with the rule recogniser's mentions.
 #[derive(Debug, Clone)]
@@ -521,6 +526,7 @@ pub struct NerRecogniser {
     pub combine: Combine,
 }
 
+#[cfg(feature = "models")]
 impl NerRecogniser {
     pub fn new(model: NerModel, combine: Combine) -> NerRecogniser {
         NerRecogniser { model, combine }
@@ -540,6 +546,7 @@ fn overlay(mut first: Vec<Mention>, then: Vec<Mention>) -> Vec<Mention> {
     first
 }
 
+#[cfg(feature = "models")]
 impl Recogniser for NerRecogniser {
     fn recognise(&self, n: &Normalised<'_>, seg: &Segmented, encoded: Option<&Encoded>) -> Result<Vec<Mention>> {
         let enc = encoded.ok_or_else(|| Error::Internal("the NER recogniser needs the encoder pass".into()))?;

@@ -38,8 +38,10 @@ pub mod lexicon;
 pub mod people;
 pub mod quotes;
 pub mod stance;
+#[cfg(feature = "models")]
 pub mod stance_head;
 pub mod text;
+#[cfg(feature = "models")]
 mod train_util;
 
 /// The README's Rust example, compiled and run as a doctest.

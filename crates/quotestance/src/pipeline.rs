@@ -3,18 +3,14 @@
 use crate::attribution::{attribute, Attribution};
 use crate::budget::Budget;
 use crate::encode::{EncodeStats, Encoded, Encoder};
-use crate::entities::{Combine, Mention, NerRecogniser, Recogniser, RuleRecogniser};
+use crate::entities::{Mention, Recogniser, RuleRecogniser};
 use crate::error::{Error, Result};
 use crate::model::{Annotated, Document, Entity, Quote, Speaker, Stance, Target, TextSpan, SCHEMA_VERSION};
-use crate::models::{encoder_dir, encoder_present, ner_head, not_found, resolve_models_dir, HeadSource};
-use crate::ner::NerModel;
 use crate::normalise::{normalise, Normalised};
 use crate::people::People;
 use crate::quotes::{find_quotes, QuoteCandidate};
 use crate::segment::{segment, Segmented};
 use crate::stance::{CalibratedRules, DocContext, StanceClassifier, StanceInput};
-use crate::stance_head::tuned::{tuned_head, TunedStance};
-use crate::stance_head::{stance_head, StanceModel};
 use crate::{events, lexicon, people, stance};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -29,9 +25,9 @@ pub struct Config {
     /// Where the models live; `None`: `$QUOTESTANCE_MODELS`, else the user cache dir.
     pub models_dir: Option<PathBuf>,
     /// Use the transformer models: the encoder (one pass per document), the
-    /// NER head (`assets/heads/ner.safetensors`; its mentions first, the rule
+    /// NER head (`crates/quotestance/assets/heads/ner.safetensors`; its mentions first, the rule
     /// recogniser's where it has none) and the stance head
-    /// (`assets/heads/stance.safetensors`, blended with the rule scores as its
+    /// (`crates/quotestance/assets/heads/stance.safetensors`, blended with the rule scores as its
     /// file says), all on that one pass. When false, the rule layer alone runs
     /// and no model files are needed.
     pub use_models: bool,
@@ -107,19 +103,7 @@ impl Pipeline {
                 encoder: None,
             });
         }
-        let dir = resolve_models_dir(config.models_dir.as_deref());
-        if !encoder_present(&dir) {
-            return Err(not_found(encoder_dir(&dir), "the encoder is not installed"));
-        }
-        let encoder = Encoder::load(&dir, config.threads)?;
-        let ner = NerModel::from_source(&ner_head(&dir))?;
-        let stance = load_stance(&dir, encoder.hidden_size())?;
-        Ok(Pipeline {
-            config,
-            recogniser: Box::new(NerRecogniser::new(ner, Combine::default())),
-            stance,
-            encoder: Some(encoder),
-        })
+        with_models(config)
     }
 
     /// The same pipeline with another entity recogniser (the stage-5a seam). A
@@ -345,10 +329,44 @@ fn speaks_for_opposition(a: &Attribution, people: &People) -> bool {
     says(&a.name) || a.person.is_some_and(|p| people.people[p].roles.iter().any(|r| says(r)))
 }
 
+/// The pipeline of the transformer models: the encoder, the NER head and the stance model.
+#[cfg(feature = "models")]
+fn with_models(config: Config) -> Result<Pipeline> {
+    use crate::entities::{Combine, NerRecogniser};
+    use crate::models::{encoder_dir, encoder_present, ner_head, not_found, resolve_models_dir};
+    let dir = resolve_models_dir(config.models_dir.as_deref());
+    if !encoder_present(&dir) {
+        return Err(not_found(encoder_dir(&dir), "the encoder is not installed"));
+    }
+    let encoder = Encoder::load(&dir, config.threads)?;
+    let ner = crate::ner::NerModel::from_source(&ner_head(&dir))?;
+    let stance = load_stance(&dir, encoder.hidden_size())?;
+    Ok(Pipeline {
+        config,
+        recogniser: Box::new(NerRecogniser::new(ner, Combine::default())),
+        stance,
+        encoder: Some(encoder),
+    })
+}
+
+/// Built without the `models` feature: `use_models` cannot be honoured.
+#[cfg(not(feature = "models"))]
+fn with_models(_config: Config) -> Result<Pipeline> {
+    Err(Error::Config(
+        "use_models needs the transformer models, and this build of quotestance has the rule layer only \
+         (built without the cargo feature `models`, which is on by default)"
+            .into(),
+    ))
+}
+
 /// The stance model of the models path: the fine-tuned one (`heads/stance_tuned.safetensors`,
 /// else the built-in one), or the head on the frozen encoder states where the models dir holds
 /// that head alone (`heads/stance.safetensors`, a head of your own without a fine-tuned model).
+#[cfg(feature = "models")]
 fn load_stance(dir: &std::path::Path, hidden: usize) -> Result<Box<dyn StanceClassifier>> {
+    use crate::models::HeadSource;
+    use crate::stance_head::tuned::{tuned_head, TunedStance};
+    use crate::stance_head::{stance_head, StanceModel};
     let (tuned, frozen) = (tuned_head(dir), stance_head(dir));
     let own_frozen_only = matches!(frozen, HeadSource::File(_)) && !matches!(tuned, HeadSource::File(_));
     if !own_frozen_only {
@@ -393,4 +411,20 @@ fn stance_inputs<'t>(
             }
         })
         .collect()
+}
+
+#[cfg(all(test, not(feature = "models")))]
+mod rules_only {
+    use super::*;
+
+    #[test]
+    fn use_models_is_refused_naming_the_feature() {
+        let e = Pipeline::new(Config { use_models: true, ..Config::default() }).unwrap_err();
+        assert!(matches!(&e, Error::Config(m) if m.contains("`models`")), "{e}");
+        let out = Pipeline::new(Config::default())
+            .unwrap()
+            .annotate(&Document::new("a", "Labour called for Cllr Jo Bell to resign."))
+            .unwrap();
+        assert_eq!(out.resignation_calls.len(), 1);
+    }
 }

@@ -281,7 +281,7 @@ impl Rule {
         peaked(self.stance(), self.raw())
     }
 
-    /// The name in `assets/rules_calibration.json`.
+    /// The name in `crates/quotestance/assets/rules_calibration.json`.
     pub fn name(self) -> &'static str {
         match self {
             Rule::TargetRefuses => "target_refuses",
@@ -300,7 +300,7 @@ impl Rule {
 /// The rule classifier with calibrated scores: each rule's four scores are
 /// the distribution of gold stances over the quotes it decided in real
 /// articles it was not written on (histogram binning, one bin per rule;
-/// `assets/rules_calibration.json`, built into the crate and refitted by
+/// `crates/quotestance/assets/rules_calibration.json`, built into the crate and refitted by
 /// `quotestance train calibrate-rules`). So the rules mode's `stance_score` is
 /// a probability, as the models mode's is.
 ///
@@ -318,7 +318,7 @@ pub struct CalibratedRules {
 }
 
 /// The calibration shipped with the crate.
-pub const RULES_CALIBRATION: &str = include_str!("../../../assets/rules_calibration.json");
+pub const RULES_CALIBRATION: &str = include_str!("../assets/rules_calibration.json");
 
 impl CalibratedRules {
     /// From a calibration file's JSON (`{"rules": {NAME: {"p": [4 numbers]}}}`);

@@ -13,18 +13,26 @@
 //! * Threads: the encoder runs in its own pool of `threads` workers (0: all cores).
 
 pub mod backend;
+#[cfg(feature = "models")]
 pub mod candle;
 
 pub use backend::{Backend, Batch};
 
 use crate::budget::Budget;
-use crate::error::{Error, Result};
+#[cfg(feature = "models")]
+use crate::error::Error;
+use crate::error::Result;
+#[cfg(feature = "models")]
 use crate::models::{encoder_dir, not_found, require_file};
 use crate::normalise::OffsetIndex;
+#[cfg(feature = "models")]
 use rayon::prelude::*;
 use std::ops::Range;
+#[cfg(feature = "models")]
 use std::path::Path;
+#[cfg(feature = "models")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "models")]
 use tokenizers::Tokenizer;
 
 /// How texts are cut and batched.
@@ -111,10 +119,12 @@ impl EncodeStats {
     }
 }
 
+#[cfg(feature = "models")]
 /// Running [`EncodeStats`], shared by threads.
 #[derive(Default, Debug)]
 pub(crate) struct Counters([AtomicU64; 6]);
 
+#[cfg(feature = "models")]
 impl Counters {
     pub(crate) fn add(&self, s: &EncodeStats) {
         let v = [s.texts, s.text_tokens, s.real_tokens, s.padded_tokens, s.sequences, s.batches];
@@ -240,6 +250,7 @@ pub fn tokens_from_offsets(text: &str, ids: &[u32], offsets: &[(usize, usize)], 
         .collect()
 }
 
+#[cfg(feature = "models")]
 /// Tokeniser plus backend plus thread pool.
 pub struct Encoder {
     tokenizer: Tokenizer,
@@ -252,6 +263,7 @@ pub struct Encoder {
     counters: Counters,
 }
 
+#[cfg(feature = "models")]
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
@@ -262,10 +274,12 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
+#[cfg(feature = "models")]
 fn special_id(tok: &Tokenizer, name: &str, path: &Path) -> Result<u32> {
     tok.token_to_id(name).ok_or_else(|| not_found(path, format!("tokenizer has no {name} token")))
 }
 
+#[cfg(feature = "models")]
 impl Encoder {
     /// Loads the encoder from `MODELS_DIR/all-MiniLM-L6-v2` with the candle
     /// backend; `threads` 0 means all cores.
@@ -433,6 +447,28 @@ impl Encoder {
 /// Tokens for tests: each of `pieces` found in `text` after the one before,
 /// ids 0, 1, ...; each piece its own word, or with `glue`, pieces with no gap
 /// between them one word (as word pieces are).
+/// Built without the `models` feature there is no encoder: the type remains so that the rule
+/// path of the pipeline reads the same, and no value of it can exist.
+#[cfg(not(feature = "models"))]
+#[derive(Debug)]
+pub enum Encoder {}
+
+#[cfg(not(feature = "models"))]
+impl Encoder {
+    /// Never called: no `Encoder` exists without the `models` feature.
+    pub fn encode(&self, _texts: &[&str]) -> Result<Vec<Encoded>> {
+        match *self {}
+    }
+    /// Never called: no `Encoder` exists without the `models` feature.
+    pub fn encode_within(&self, _texts: &[&str], _budget: &Budget<'_>) -> Result<Vec<Encoded>> {
+        match *self {}
+    }
+    /// Never called: no `Encoder` exists without the `models` feature.
+    pub fn stats(&self) -> EncodeStats {
+        match *self {}
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn test_tokens(text: &str, pieces: &[&str], glue: bool) -> Vec<Token> {
     let mut offsets: Vec<(usize, usize)> = Vec::new();

@@ -18,17 +18,27 @@
 //! ```
 
 pub mod refine;
+#[cfg(feature = "models")]
 pub mod train;
 
-use crate::encode::{Encoded, Encoder};
-use crate::error::{Error, Result};
+use crate::encode::Encoded;
+#[cfg(feature = "models")]
+use crate::encode::Encoder;
+#[cfg(feature = "models")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::model::{EntityLabel, Span};
+#[cfg(feature = "models")]
 use crate::models::{ner_head, not_found, HeadSource};
 use crate::normalise::OffsetIndex;
+#[cfg(feature = "models")]
 use crate::train_util::cerr;
+#[cfg(feature = "models")]
 use candle_core::{DType, Device, Module, Tensor};
+#[cfg(feature = "models")]
 use candle_nn::{Linear, VarBuilder};
 use std::ops::Range;
+#[cfg(feature = "models")]
 use std::path::Path;
 
 /// Number of casing features per token.
@@ -204,6 +214,7 @@ pub fn head_inputs(text: &str, enc: &Encoded) -> Vec<f32> {
     x
 }
 
+#[cfg(feature = "models")]
 /// The token-classification head: `Linear(in, h) -> GELU -> Linear(h, N_LABELS)`.
 #[derive(Debug, Clone)]
 pub struct NerHead {
@@ -212,6 +223,7 @@ pub struct NerHead {
     pub(crate) input: usize,
 }
 
+#[cfg(feature = "models")]
 impl NerHead {
     /// Builds the head from a var builder (`fc1.*`, `fc2.*`).
     pub fn new(vb: VarBuilder, input: usize, hidden: usize) -> candle_core::Result<NerHead> {
@@ -228,6 +240,7 @@ impl NerHead {
     }
 }
 
+#[cfg(feature = "models")]
 /// The trained NER head.
 #[derive(Debug, Clone)]
 pub struct NerModel {
@@ -238,6 +251,7 @@ pub struct NerModel {
     pub refine: bool,
 }
 
+#[cfg(feature = "models")]
 impl NerModel {
     /// Loads a head saved by `quotestance train ner` (a safetensors file).
     pub fn load(path: &Path) -> Result<NerModel> {
@@ -367,6 +381,7 @@ pub fn decode(text: &str, enc: &Encoded, probs: &[f32], min_score: f32) -> Vec<E
     out
 }
 
+#[cfg(feature = "models")]
 /// Encoder plus NER head: the model-based [`EntityRecognizer`].
 #[derive(Debug)]
 pub struct ModelRecognizer {
@@ -374,6 +389,7 @@ pub struct ModelRecognizer {
     pub ner: NerModel,
 }
 
+#[cfg(feature = "models")]
 impl ModelRecognizer {
     /// Loads the encoder and the NER head for a models dir; `threads` 0: all cores.
     pub fn load(models_dir: &Path, threads: usize) -> Result<ModelRecognizer> {
@@ -381,6 +397,7 @@ impl ModelRecognizer {
     }
 }
 
+#[cfg(feature = "models")]
 impl EntityRecognizer for ModelRecognizer {
     fn recognise(&self, text: &str) -> Result<Vec<EntitySpan>> {
         let enc = self.encoder.encode(&[text])?;

@@ -30,8 +30,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-/// File name of the stance head.
-pub const STANCE_HEAD_FILE: &str = "stance.safetensors";
+pub use crate::models::STANCE_HEAD_FILE;
 /// Number of relation features per quote.
 pub const N_REL: usize = 15;
 /// Number of classes (the order of [`crate::model::Stance::ALL`]).
