@@ -27,6 +27,15 @@ if cargo tree -p quotestance --no-default-features -e normal --prefix none | gre
 fi
 cargo test -q -p quotestance --no-default-features --lib
 cargo run -q -p quotestance --no-default-features --example label
+echo "== cargo package (both crates; the library's .crate under crates.io's 10 MB)"
+cargo package -q -p quotestance -p quotestance-cli --no-verify --allow-dirty
+python3 - <<'EOF_SIZE'
+import glob, os
+for f in sorted(glob.glob("target/package/quotestance-*0.1.0.crate")):
+    size = os.path.getsize(f)
+    print(f"   {f}: {size / 1e6:.1f} MB")
+    assert size < 10_000_000, f"{f} is over crates.io's 10 MB"
+EOF_SIZE
 if [ -d ../shared/dev ]; then
     echo "== scores on ../shared/dev (the shared scorer's metrics)"
     echo "-- rule layer (the default)"

@@ -277,3 +277,29 @@ fn output_path(out: Option<PathBuf>, models: &std::path::Path, name: &str) -> an
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trained_head_goes_where_the_pipeline_looks_unless_told() {
+        let models = std::env::temp_dir().join(format!("qs-train-out-{}", std::process::id()));
+        let out = output_path(None, &models, TUNED_HEAD_FILE).unwrap();
+        assert_eq!(out, models.join("heads").join(TUNED_HEAD_FILE));
+        assert!(out.parent().unwrap().is_dir(), "its folder is made");
+        assert!(matches!(
+            quotestance::models::HeadSource::for_models_dir(&models, TUNED_HEAD_FILE),
+            quotestance::models::HeadSource::BuiltIn(_)
+        ));
+        std::fs::write(&out, b"x").unwrap();
+        assert_eq!(
+            quotestance::models::HeadSource::for_models_dir(&models, TUNED_HEAD_FILE),
+            quotestance::models::HeadSource::File(out.clone()),
+            "the pipeline loads it in place of the built-in one"
+        );
+        let mine = models.join("mine.safetensors");
+        assert_eq!(output_path(Some(mine.clone()), &models, NER_HEAD_FILE).unwrap(), mine);
+        std::fs::remove_dir_all(&models).unwrap();
+    }
+}
