@@ -229,6 +229,8 @@ impl InputBuilder {
 /// The lower, frozen layers: the installed encoder with its top layers left off.
 pub struct Lower {
     model: BertModel,
+    /// The encoder's weights, shared with the document pass ([`crate::encode::candle::shared_weights`]).
+    _weights: crate::encode::candle::Weights,
     /// The whole encoder's config (all its layers).
     pub config: BertConfig,
 }
@@ -249,11 +251,10 @@ impl Lower {
         }
         let mut lower = config.clone();
         lower.num_hidden_layers -= tuned;
-        // SAFETY: read-only mapping of a file that is replaced by rename, never in place (as in `CandleBackend`).
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
-            .map_err(|e| not_found(&weights, format!("not a readable safetensors file: {e}")))?;
+        let shared = crate::encode::candle::shared_weights(&weights)?;
+        let vb = VarBuilder::from_tensors((*shared).clone(), DType::F32, &Device::Cpu);
         let model = BertModel::load(vb, &lower).map_err(|e| not_found(&weights, e.to_string()))?;
-        Ok(Lower { model, config })
+        Ok(Lower { model, _weights: shared, config })
     }
 
     /// States `[b, s, h]` after the lower layers, for padded ids and masks `[b, s]`.
