@@ -65,9 +65,12 @@
 //! With `--format jsonl` (the default):
 //!
 //! * `documents-NNNNN.jsonl`: one line per input record, in input order: the
-//!   [`quotestance::Annotated`] record, or an error row
-//!   `{"id", "source_file", "line", "error"}` (`id` is null when it cannot be
-//!   read; `line` is the record's position, see Inputs).
+//!   [`quotestance::Annotated`] record followed by `source_file` and `line` (see
+//!   [`DocumentRow`]), or an error row `{"id", "source_file", "line", "error"}` (`id` is null
+//!   when it cannot be read). `source_file` is the input file as found from the command line
+//!   (the argument, or the argument joined with the path under it); `line` is the record's
+//!   position (see Inputs: the line in a JSONL file, the row, the WARC record, 1 for a text
+//!   file), never null.
 //! * `quotes-NNNNN.jsonl`: one row per quote of the shard's documents (see
 //!   [`QuoteRow`]): `doc_id`, `quote` (index in the document's `quotes`),
 //!   `start`, `end` (code points), `kind`, `text`, `speaker` (name or null),
@@ -80,8 +83,8 @@
 //! * `documents-NNNNN.parquet`: one row per input record, in input order: `id` (string, null
 //!   when unknown), `source_file` (string), `line` (int64, the position), `error` (string, null
 //!   for a labelled document), `title`, `url`, `date`, `source` (strings), `chars`, `n_quotes`,
-//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string: the
-//!   `Annotated` record as JSON, exactly the JSONL documents line; null for an error row).
+//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string:
+//!   exactly the JSONL documents line, `source_file` and `line` included; null for an error row).
 //! * `quotes-NNNNN.parquet`: the quote rows, the same columns as the JSONL quotes rows, typed as
 //!   Python's `quotestance.quotes_schema()` (the Ray and Spark adapters' batches): strings;
 //!   `quote`, `start`, `end`, `speaker_person` int64; the scores float32; all nullable.
@@ -725,20 +728,27 @@ fn error_row(id: Value, source_file: &str, line: u64, error: String, format: For
     Done { quotes: 0, error: true, rows }
 }
 
-/// A labelled document's rows: the `Annotated` record and its quote rows.
+/// A labelled document's row in a `documents-NNNNN` shard (JSONL, and Parquet's `record`): the
+/// `Annotated` record, then where it was read, as in an [`ErrorRow`]: the input file and the
+/// record's position in it.
+#[derive(Serialize, Debug)]
+pub struct DocumentRow<'a> {
+    #[serde(flatten)]
+    pub annotated: &'a Annotated,
+    pub source_file: &'a str,
+    pub line: u64,
+}
+
+/// A labelled document's rows: the document row and its quote rows.
 fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
     let (quotes, id) = (a.quotes.len() as u64, a.id.clone());
+    let row = DocumentRow { annotated: &a, source_file: file, line };
     let rendered = match format {
-        Format::Jsonl => serialise(&a).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
-        Format::Parquet => match serde_json::to_string(&a) {
-            Ok(record) => Ok(Rows::Parquet(Box::new(parquet_io::DocRow {
-                id: Some(id.clone()),
-                error: None,
-                record: Some(record),
-                annotated: Some(a),
-            }))),
-            Err(e) => Err(e),
-        },
+        Format::Jsonl => serialise(&row).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
+        Format::Parquet => serde_json::to_string(&row).map(|record| {
+            let (id, record) = (Some(id.clone()), Some(record));
+            Rows::Parquet(Box::new(parquet_io::DocRow { id, error: None, record, annotated: Some(a) }))
+        }),
     };
     match rendered {
         Ok(rows) => Done { quotes, error: false, rows },
@@ -746,11 +756,11 @@ fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
     }
 }
 
-fn serialise(a: &Annotated) -> serde_json::Result<(String, String)> {
-    let doc_line = serde_json::to_string(a)?;
+fn serialise(row: &DocumentRow) -> serde_json::Result<(String, String)> {
+    let doc_line = serde_json::to_string(row)?;
     let mut quote_lines = String::new();
-    for row in quote_rows(a) {
-        quote_lines.push_str(&serde_json::to_string(&row)?);
+    for q in quote_rows(row.annotated) {
+        quote_lines.push_str(&serde_json::to_string(&q)?);
         quote_lines.push('\n');
     }
     Ok((doc_line, quote_lines))
