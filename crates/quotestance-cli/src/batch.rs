@@ -121,6 +121,17 @@
 //! A run that fails before it records a shard (a missing input, say) removes what it created:
 //! OUTDIR when it made it, the lock file, the empty manifest, temporary files.
 //!
+//! # Progress
+//!
+//! On stderr, in records finished (labelled or error rows, counted per record as the workers
+//! finish them; a resumed run's earlier shards count as done), out of the records in the
+//! inputs, counted on a thread of its own as the run goes (JSONL lines, Parquet rows from the
+//! metadata, one per text or HTML file; not for WARC, whose records show what they are only as
+//! they are read: then a count and a rate, no share). A bar on a terminal, redrawn every 0.2 s,
+//! with the time left at this run's rate; else, for a log, a line every 10 s, and one at the
+//! end of a run that took that long (`QUOTESTANCE_PROGRESS_EVERY=SECONDS` sets the interval;
+//! 0: a line every 0.2 s, and always one at the end).
+//!
 //! # One run per OUTDIR
 //!
 //! A run holds an OS lock (`flock` on Unix, `LockFileEx` on Windows, through
@@ -145,6 +156,7 @@ pub use manifest::ManifestEntry;
 
 use crate::common::{par_map, PipelineArgs};
 use crate::label::{annotate, open_jsonl, parse_line, raw_lines};
+use crate::progress::{Counts, Display, Progress};
 use anyhow::{bail, Context};
 use inputs::Kind;
 use manifest::{InputStat, RecordHash, MANIFEST};
@@ -155,10 +167,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -358,9 +370,7 @@ fn label_all(
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     let max_record = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
-    let total_bytes: u64 = files.iter().map(|(f, _)| f.metadata().map_or(0, |m| m.len())).sum();
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let mut progress = Progress::new(total_bytes, bytes_read.clone());
+    let progress = progress(&files, max_record);
     let mut writer = Writer {
         out: &args.out_dir,
         format: args.format,
@@ -368,6 +378,7 @@ fn label_all(
         workers: args.pipeline.workers(),
         manifest,
         shard: None,
+        counts: progress.counts(),
         stats: Stats::default(),
     };
     let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Msg>>(IN_FLIGHT);
@@ -375,19 +386,36 @@ fn label_all(
     std::thread::scope(|s| -> anyhow::Result<()> {
         let reader = s.spawn(move || {
             let mut sharder = Sharder::new(shard_size, done, &tx);
-            if let Err(e) = read_all(&files, max_record, &bytes_read, &mut sharder) {
+            if let Err(e) = read_all(&files, max_record, &mut sharder) {
                 let _ = tx.send(Err(e));
             }
         });
         for msg in rx {
             writer.take(nlp, msg?)?;
-            progress.update(writer.stats.read);
         }
         reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
         Ok(())
     })?;
-    progress.finish();
-    Ok(writer.stats)
+    let stats = writer.stats;
+    progress.finish(true);
+    Ok(stats)
+}
+
+/// The progress display: a bar on a terminal, else, for a log, a line every so often (see
+/// [`log_every`]); the records are counted as the reader reads them (see [`inputs::count`]).
+fn progress(files: &[(PathBuf, Kind)], max_record: usize) -> Progress {
+    let display = match std::io::stderr().is_terminal() {
+        true => Display::Bar { hide_single: false },
+        false => Display::Lines { every: log_every() },
+    };
+    let files = files.to_vec();
+    Progress::start(display, "quotestance batch", move |counts| inputs::count(&files, max_record, counts))
+}
+
+/// How often a log gets a progress line: `QUOTESTANCE_PROGRESS_EVERY` seconds, else 10.
+fn log_every() -> Duration {
+    let secs = std::env::var("QUOTESTANCE_PROGRESS_EVERY").ok().and_then(|v| v.trim().parse::<f64>().ok());
+    secs.and_then(|s| Duration::try_from_secs_f64(s).ok()).unwrap_or(Duration::from_secs(10))
 }
 
 /// Labels the chunks the reader sends and writes their rows, shard by shard.
@@ -399,13 +427,18 @@ struct Writer<'a> {
     manifest: File,
     /// The shard being written.
     shard: Option<Shard>,
+    /// What the progress shows: records finished here, and by an earlier run.
+    counts: &'a Counts,
     stats: Stats,
 }
 
 impl Writer<'_> {
     fn take(&mut self, nlp: &Pipeline, msg: Msg) -> anyhow::Result<()> {
         match msg {
-            Msg::Skipped { records } => self.stats.skipped += records,
+            Msg::Skipped { records } => {
+                self.stats.skipped += records;
+                self.counts.earlier.fetch_add(records, Ordering::Relaxed);
+            }
             Msg::Chunk(c) => self.chunk(nlp, c)?,
         }
         Ok(())
@@ -424,8 +457,12 @@ impl Writer<'_> {
                 self.format,
             )?),
         };
-        let format = self.format;
-        let results = par_map(&c.records, self.workers, |raw| label(nlp, &c.file, raw, format));
+        let (format, counts) = (self.format, self.counts);
+        let results = par_map(&c.records, self.workers, |raw| {
+            let d = label(nlp, &c.file, raw, format);
+            counts.done.fetch_add(1, Ordering::Relaxed);
+            d
+        });
         for (raw, d) in c.records.iter().zip(&results) {
             w.write(raw.pos, d)?;
             self.stats.read += 1;
@@ -469,43 +506,23 @@ impl Stats {
     }
 }
 
-/// Counts the (compressed) bytes read from the input files, for progress.
-struct Counting<R> {
-    inner: R,
-    n: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n.fetch_add(k as u64, Ordering::Relaxed);
-        Ok(k)
-    }
-}
-
 /// The reader thread: reads every input file, record by record, into the sharder.
-fn read_all(
-    files: &[(PathBuf, Kind)],
-    max_record: usize,
-    bytes_read: &Arc<AtomicU64>,
-    sharder: &mut Sharder,
-) -> anyhow::Result<()> {
+fn read_all(files: &[(PathBuf, Kind)], max_record: usize, sharder: &mut Sharder) -> anyhow::Result<()> {
     for (path, kind) in files {
         sharder.start_file(path.display().to_string().into(), kind.positions(), InputStat::of(path));
         let mut push = |raw: Raw| sharder.push(raw);
         match kind {
             Kind::Jsonl => {
                 let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-                let reader = open_jsonl(path, Counting { inner: f, n: bytes_read.clone() })
-                    .with_context(|| format!("cannot open {}", path.display()))?;
+                let reader = open_jsonl(path, f).with_context(|| format!("cannot open {}", path.display()))?;
                 for (line, item) in raw_lines(reader, max_record) {
                     push(Raw { pos: line as u64, item: item.map(Payload::Json) })?;
                 }
             }
-            Kind::Parquet => parquet_io::read(path, CHUNK, bytes_read, &mut push)?,
+            Kind::Parquet => parquet_io::read(path, CHUNK, &mut push)?,
             Kind::Warc { gzip } => {
                 let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-                warc_io::read(Counting { inner: f, n: bytes_read.clone() }, *gzip, max_record, &mut push)?;
+                warc_io::read(f, *gzip, max_record, &mut push)?;
             }
             Kind::Text | Kind::Html => {
                 let size = std::fs::metadata(path).map_or(0, |m| m.len());
@@ -515,7 +532,6 @@ fn read_all(
                 } else {
                     crate::label::file_document(path)
                 };
-                bytes_read.fetch_add(size, Ordering::Relaxed);
                 push(Raw { pos: 1, item: item.map(Payload::Doc) })?;
             }
         }
@@ -878,57 +894,5 @@ impl Shard {
         }
         File::open(out).and_then(|d| d.sync_all()).context("cannot sync the output folder")?;
         Ok(self.entry)
-    }
-}
-
-/// An indicatif bar on a terminal, else a plain line on stderr every few seconds.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    bytes_read: Arc<AtomicU64>,
-    total_bytes: u64,
-    start: Instant,
-    last_line: Instant,
-}
-
-impl Progress {
-    const EVERY: Duration = Duration::from_secs(10);
-
-    fn new(total_bytes: u64, bytes_read: Arc<AtomicU64>) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total_bytes);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {percent:>3}% of input  {msg}  ETA {eta}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
-            );
-            bar
-        });
-        let now = Instant::now();
-        Progress { bar, bytes_read, total_bytes, start: now, last_line: now }
-    }
-
-    fn update(&mut self, records: u64) {
-        let rate = records as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        let pos = self.bytes_read.load(Ordering::Relaxed).min(self.total_bytes);
-        match &self.bar {
-            Some(bar) => {
-                bar.set_position(pos);
-                bar.set_message(format!("{records} articles, {rate:.0} articles/s"));
-            }
-            None if self.last_line.elapsed() >= Self::EVERY => {
-                self.last_line = Instant::now();
-                let pct = if self.total_bytes == 0 { 100.0 } else { 100.0 * pos as f64 / self.total_bytes as f64 };
-                eprintln!("quotestance batch: {records} articles, {rate:.0} articles/s, {pct:.0}% of input read");
-            }
-            None => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
     }
 }
