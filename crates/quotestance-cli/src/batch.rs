@@ -121,6 +121,15 @@
 //! A run that fails before it records a shard (a missing input, say) removes what it created:
 //! OUTDIR when it made it, the lock file, the empty manifest, temporary files.
 //!
+//! # Ctrl-C
+//!
+//! The first Ctrl-C (SIGINT) stops the run cleanly: no new record is taken, the workers finish
+//! the records they are labelling, the unfinished shard is discarded with its `*.tmp` files
+//! (the manifest lists only whole shards, so nothing is half-recorded), and the run prints how
+//! many records are done, of how many, where, and the command that resumes (the same command),
+//! then exits with 130. A second Ctrl-C exits at once (130); the next run removes the `*.tmp`
+//! files left, as after a crash.
+//!
 //! # Progress
 //!
 //! On stderr, in records finished (labelled or error rows, counted per record as the workers
@@ -142,11 +151,12 @@
 //! # Exit status
 //!
 //! 0 when the run completes, even if some records became error rows (the
-//! summary gives their count); with `--strict`, 1 when there were any. 2 for
+//! summary gives their count); with `--strict`, 1 when there were any. 130 after Ctrl-C. 2 for
 //! a fatal error (unreadable input file, unwritable OUTDIR, inputs changed since the manifest was
 //! written, OUTDIR locked).
 
 mod inputs;
+mod interrupt;
 mod manifest;
 mod outdir;
 pub(crate) mod parquet_io;
@@ -331,6 +341,7 @@ enum Rows {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    interrupt::install();
     let out = OutDir::open(&args.out_dir)?;
     let result = run_locked(&args);
     if result.is_err() {
@@ -348,6 +359,10 @@ fn run_locked(args: &Args) -> anyhow::Result<ExitCode> {
     outdir::remove_temp_files(out)?;
     let done = manifest::load(out, args.shard_size, args.format)?;
     let stats = label_all(args, &nlp, files, &done)?;
+    if stats.interrupted {
+        eprintln!("{}", interrupted(out, &done, &stats));
+        return Ok(ExitCode::from(interrupt::EXIT));
+    }
     stats.print(start.elapsed());
     if args.strict && stats.errors > 0 {
         return Ok(ExitCode::from(1));
@@ -356,7 +371,8 @@ fn run_locked(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads, labels and writes every record: a reader thread reads the inputs into chunks, the
-/// workers label each chunk, and its rows are written in input order.
+/// workers label each chunk, and its rows are written in input order. After Ctrl-C, stops at the
+/// next record and discards the unfinished shard (see [`Stats::interrupted`]).
 fn label_all(
     args: &Args,
     nlp: &Pipeline,
@@ -391,13 +407,20 @@ fn label_all(
             }
         });
         for msg in rx {
+            writer.stats.interrupted |= interrupt::requested();
+            if writer.stats.interrupted {
+                break; // the reader stops too, at its next record or message
+            }
             writer.take(nlp, msg?)?;
         }
         reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
         Ok(())
     })?;
-    let stats = writer.stats;
-    progress.finish(true);
+    if writer.stats.interrupted {
+        writer.discard()?;
+    }
+    let mut stats = writer.stats;
+    stats.total = progress.finish(!stats.interrupted).known_total();
     Ok(stats)
 }
 
@@ -416,6 +439,21 @@ fn progress(files: &[(PathBuf, Kind)], max_record: usize) -> Progress {
 fn log_every() -> Duration {
     let secs = std::env::var("QUOTESTANCE_PROGRESS_EVERY").ok().and_then(|v| v.trim().parse::<f64>().ok());
     secs.and_then(|s| Duration::try_from_secs_f64(s).ok()).unwrap_or(Duration::from_secs(10))
+}
+
+/// What an interrupted run says: the records done and where, and the command that resumes.
+fn interrupted(out: &Path, done: &BTreeMap<u64, ManifestEntry>, stats: &Stats) -> String {
+    let earlier: u64 = done.values().map(|e| e.end_record - e.first_record).sum();
+    let of = stats.total.map_or_else(String::new, |t| format!(" of {t}"));
+    format!(
+        "quotestance batch: interrupted: {}{of} records are done, in the {} shard(s) listed in {}; the \
+         records of the unfinished shard were discarded, with its temporary files.\nTo resume, run the same \
+         command again, from the same folder:\n  {}",
+        earlier + stats.finished,
+        done.len() as u64 + stats.shards,
+        out.join(MANIFEST).display(),
+        interrupt::command_line()
+    )
 }
 
 /// Labels the chunks the reader sends and writes their rows, shard by shard.
@@ -459,10 +497,17 @@ impl Writer<'_> {
         };
         let (format, counts) = (self.format, self.counts);
         let results = par_map(&c.records, self.workers, |raw| {
+            if interrupt::requested() {
+                return None;
+            }
             let d = label(nlp, &c.file, raw, format);
             counts.done.fetch_add(1, Ordering::Relaxed);
-            d
+            Some(d)
         });
+        let Some(results) = results.into_iter().collect::<Option<Vec<Done>>>() else {
+            self.stats.interrupted = true;
+            return Ok(());
+        };
         for (raw, d) in c.records.iter().zip(&results) {
             w.write(raw.pos, d)?;
             self.stats.read += 1;
@@ -474,8 +519,15 @@ impl Writer<'_> {
             let entry = self.shard.take().expect("an open shard").finish(self.out, end)?;
             manifest::append(&mut self.manifest, &entry)?;
             self.stats.shards += 1;
+            self.stats.finished += entry.end_record - entry.first_record;
         }
         Ok(())
+    }
+
+    /// After Ctrl-C: drops the unfinished shard and removes its temporary files.
+    fn discard(&mut self) -> anyhow::Result<()> {
+        self.shard = None;
+        outdir::remove_temp_files(self.out)
     }
 }
 
@@ -485,7 +537,13 @@ struct Stats {
     errors: u64,
     quotes: u64,
     shards: u64,
+    /// Records in the shards written (`shards`).
+    finished: u64,
     skipped: u64,
+    /// Ctrl-C stopped the run before its end.
+    interrupted: bool,
+    /// Records in the inputs, when counted.
+    total: Option<u64>,
 }
 
 impl Stats {
@@ -610,6 +668,9 @@ impl<'a> Sharder<'a> {
     }
 
     fn push(&mut self, raw: Raw) -> anyhow::Result<()> {
+        if interrupt::requested() {
+            bail!("interrupted");
+        }
         let o = match &mut self.open {
             Some(o) => o,
             None => {

@@ -1,5 +1,5 @@
 //! `quotestance batch`: every record exactly once, in every input and output format; resuming
-//! after a kill; one run per OUTDIR.
+//! after a kill or Ctrl-C; one run per OUTDIR; where each row was read.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int64Type};
@@ -1132,3 +1132,78 @@ fn every_documents_row_says_which_file_and_position_it_was_read_from() {
 
 /// The Content-Type of a WARC response record.
 const RESPONSE: &str = "application/http; msgtype=response";
+
+// --- Ctrl-C ---------------------------------------------------------------------------------------
+
+/// An invented article: six sentences of quotes and calls to resign, varied by `i`.
+fn invented(i: usize) -> String {
+    const NAMES: [&str; 6] = ["Ann Lee", "Sam Reed", "Tom Vale", "Jo Park", "Kim Dale", "Ray Holt"];
+    const PLACES: [&str; 5] = ["the depot", "the library", "the bridge", "the park", "the market"];
+    (0..6)
+        .map(|k| {
+            let (who, whom) = (NAMES[(i + k) % 6], NAMES[(i + k + 1 + i % 5) % 6]);
+            format!(
+                "\u{201c}The plan for {} is wrong,\u{201d} said Cllr {who}. Cllr {whom} should resign over it, {who} \
+                 added. ",
+                PLACES[(i + k) % 5]
+            )
+        })
+        .collect()
+}
+
+/// Waits for `child` to end (killing it after `secs`, a guard against a run that never ends).
+fn wait_guarded(mut child: std::process::Child, secs: u64) -> Output {
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(secs) {
+            child.kill().unwrap();
+            panic!("still running after {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_run_that_the_command_it_prints_resumes_exactly_once() {
+    let tmp = TempDir::new("ctrl c"); // a space in the paths, which the printed command quotes
+    let n = 3000;
+    let input = tmp.0.join("archive.jsonl");
+    let lines: String =
+        (0..n).map(|i| format!("{}\n", json!({"id": format!("c{i:05}"), "text": invented(i)}))).collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = tmp.0.join("out");
+    let manifest = out.join("manifest.jsonl");
+    let args = ["batch", "--rules-only", "--threads", "2", "--shard-size", "40", p(&input), "-o", p(&out)];
+    let child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+
+    // SIGINT once the first shard is recorded, as Ctrl-C sends it
+    let t0 = Instant::now();
+    while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) == 0 {
+        assert!(t0.elapsed() < Duration::from_secs(300), "no shard after 300s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let res = wait_guarded(child, 120);
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    let done = std::fs::read_to_string(&manifest).unwrap().lines().count() * 40;
+    assert!(done < n, "stopped midway: {done} records done");
+    assert!(err.contains(&format!("interrupted: {done} of {n} records are done")), "{err}");
+    assert!(err.contains(p(&manifest)), "says where: {err}");
+    let leftovers =
+        std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension() == Some("tmp".as_ref()));
+    assert_eq!(leftovers.count(), 0, "no *.tmp file left");
+
+    // the command it prints resumes the run
+    let command = err.lines().skip_while(|l| !l.contains("To resume")).nth(1).unwrap_or_else(|| panic!("{err}"));
+    let res = Command::new("sh").args(["-c", command.trim()]).output().unwrap();
+    assert!(res.status.success(), "{command}: {}", stderr(&res));
+    assert!(stderr(&res).contains(&format!("skipped {done} records")), "{}", stderr(&res));
+    let docs = jsonl_rows(&out, "documents");
+    let lines: Vec<u64> = docs.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, (1..=n as u64).collect::<Vec<_>>(), "every record once, in input order");
+    assert!(docs.iter().all(|d| d.get("error").is_none()));
+}
