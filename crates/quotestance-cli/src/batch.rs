@@ -65,9 +65,12 @@
 //! With `--format jsonl` (the default):
 //!
 //! * `documents-NNNNN.jsonl`: one line per input record, in input order: the
-//!   [`quotestance::Annotated`] record, or an error row
-//!   `{"id", "source_file", "line", "error"}` (`id` is null when it cannot be
-//!   read; `line` is the record's position, see Inputs).
+//!   [`quotestance::Annotated`] record followed by `source_file` and `line` (see
+//!   [`DocumentRow`]), or an error row `{"id", "source_file", "line", "error"}` (`id` is null
+//!   when it cannot be read). `source_file` is the input file as found from the command line
+//!   (the argument, or the argument joined with the path under it); `line` is the record's
+//!   position (see Inputs: the line in a JSONL file, the row, the WARC record, 1 for a text
+//!   file), never null.
 //! * `quotes-NNNNN.jsonl`: one row per quote of the shard's documents (see
 //!   [`QuoteRow`]): `doc_id`, `quote` (index in the document's `quotes`),
 //!   `start`, `end` (code points), `kind`, `text`, `speaker` (name or null),
@@ -80,8 +83,8 @@
 //! * `documents-NNNNN.parquet`: one row per input record, in input order: `id` (string, null
 //!   when unknown), `source_file` (string), `line` (int64, the position), `error` (string, null
 //!   for a labelled document), `title`, `url`, `date`, `source` (strings), `chars`, `n_quotes`,
-//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string: the
-//!   `Annotated` record as JSON, exactly the JSONL documents line; null for an error row).
+//!   `n_people`, `n_resignation_calls` (int64, null for an error row) and `record` (string:
+//!   exactly the JSONL documents line, `source_file` and `line` included; null for an error row).
 //! * `quotes-NNNNN.parquet`: the quote rows, the same columns as the JSONL quotes rows, typed as
 //!   Python's `quotestance.quotes_schema()` (the Ray and Spark adapters' batches): strings;
 //!   `quote`, `start`, `end`, `speaker_person` int64; the scores float32; all nullable.
@@ -118,6 +121,26 @@
 //! A run that fails before it records a shard (a missing input, say) removes what it created:
 //! OUTDIR when it made it, the lock file, the empty manifest, temporary files.
 //!
+//! # Ctrl-C
+//!
+//! The first Ctrl-C (SIGINT) stops the run cleanly: no new record is taken, the workers finish
+//! the records they are labelling, the unfinished shard is discarded with its `*.tmp` files
+//! (the manifest lists only whole shards, so nothing is half-recorded), and the run prints how
+//! many records are done, of how many, where, and the command that resumes (the same command),
+//! then exits with 130. A second Ctrl-C exits at once (130); the next run removes the `*.tmp`
+//! files left, as after a crash.
+//!
+//! # Progress
+//!
+//! On stderr, in records finished (labelled or error rows, counted per record as the workers
+//! finish them; a resumed run's earlier shards count as done), out of the records in the
+//! inputs, counted on a thread of its own as the run goes (JSONL lines, Parquet rows from the
+//! metadata, one per text or HTML file; not for WARC, whose records show what they are only as
+//! they are read: then a count and a rate, no share). A bar on a terminal, redrawn every 0.2 s,
+//! with the time left at this run's rate; else, for a log, a line every 10 s, and one at the
+//! end of a run that took that long (`QUOTESTANCE_PROGRESS_EVERY=SECONDS` sets the interval;
+//! 0: a line every 0.2 s, and always one at the end).
+//!
 //! # One run per OUTDIR
 //!
 //! A run holds an OS lock (`flock` on Unix, `LockFileEx` on Windows, through
@@ -128,11 +151,12 @@
 //! # Exit status
 //!
 //! 0 when the run completes, even if some records became error rows (the
-//! summary gives their count); with `--strict`, 1 when there were any. 2 for
+//! summary gives their count); with `--strict`, 1 when there were any. 130 after Ctrl-C. 2 for
 //! a fatal error (unreadable input file, unwritable OUTDIR, inputs changed since the manifest was
 //! written, OUTDIR locked).
 
 mod inputs;
+mod interrupt;
 mod manifest;
 mod outdir;
 pub(crate) mod parquet_io;
@@ -142,6 +166,7 @@ pub use manifest::ManifestEntry;
 
 use crate::common::{par_map, PipelineArgs};
 use crate::label::{annotate, open_jsonl, parse_line, raw_lines};
+use crate::progress::{Counts, Display, Progress};
 use anyhow::{bail, Context};
 use inputs::Kind;
 use manifest::{InputStat, RecordHash, MANIFEST};
@@ -152,10 +177,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -316,6 +341,7 @@ enum Rows {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    interrupt::install();
     let out = OutDir::open(&args.out_dir)?;
     let result = run_locked(&args);
     if result.is_err() {
@@ -333,6 +359,10 @@ fn run_locked(args: &Args) -> anyhow::Result<ExitCode> {
     outdir::remove_temp_files(out)?;
     let done = manifest::load(out, args.shard_size, args.format)?;
     let stats = label_all(args, &nlp, files, &done)?;
+    if stats.interrupted {
+        eprintln!("{}", interrupted(out, &done, &stats));
+        return Ok(ExitCode::from(interrupt::EXIT));
+    }
     stats.print(start.elapsed());
     if args.strict && stats.errors > 0 {
         return Ok(ExitCode::from(1));
@@ -341,7 +371,8 @@ fn run_locked(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads, labels and writes every record: a reader thread reads the inputs into chunks, the
-/// workers label each chunk, and its rows are written in input order.
+/// workers label each chunk, and its rows are written in input order. After Ctrl-C, stops at the
+/// next record and discards the unfinished shard (see [`Stats::interrupted`]).
 fn label_all(
     args: &Args,
     nlp: &Pipeline,
@@ -355,9 +386,7 @@ fn label_all(
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     let max_record = nlp.config().max_bytes.saturating_mul(4).saturating_add(64 * 1024);
-    let total_bytes: u64 = files.iter().map(|(f, _)| f.metadata().map_or(0, |m| m.len())).sum();
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let mut progress = Progress::new(total_bytes, bytes_read.clone());
+    let progress = progress(&files, max_record);
     let mut writer = Writer {
         out: &args.out_dir,
         format: args.format,
@@ -365,6 +394,7 @@ fn label_all(
         workers: args.pipeline.workers(),
         manifest,
         shard: None,
+        counts: progress.counts(),
         stats: Stats::default(),
     };
     let (tx, rx) = mpsc::sync_channel::<anyhow::Result<Msg>>(IN_FLIGHT);
@@ -372,19 +402,58 @@ fn label_all(
     std::thread::scope(|s| -> anyhow::Result<()> {
         let reader = s.spawn(move || {
             let mut sharder = Sharder::new(shard_size, done, &tx);
-            if let Err(e) = read_all(&files, max_record, &bytes_read, &mut sharder) {
+            if let Err(e) = read_all(&files, max_record, &mut sharder) {
                 let _ = tx.send(Err(e));
             }
         });
         for msg in rx {
+            writer.stats.interrupted |= interrupt::requested();
+            if writer.stats.interrupted {
+                break; // the reader stops too, at its next record or message
+            }
             writer.take(nlp, msg?)?;
-            progress.update(writer.stats.read);
         }
         reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
         Ok(())
     })?;
-    progress.finish();
-    Ok(writer.stats)
+    if writer.stats.interrupted {
+        writer.discard()?;
+    }
+    let mut stats = writer.stats;
+    stats.total = progress.finish(!stats.interrupted).known_total();
+    Ok(stats)
+}
+
+/// The progress display: a bar on a terminal, else, for a log, a line every so often (see
+/// [`log_every`]); the records are counted as the reader reads them (see [`inputs::count`]).
+fn progress(files: &[(PathBuf, Kind)], max_record: usize) -> Progress {
+    let display = match std::io::stderr().is_terminal() {
+        true => Display::Bar { hide_single: false },
+        false => Display::Lines { every: log_every() },
+    };
+    let files = files.to_vec();
+    Progress::start(display, "quotestance batch", move |counts| inputs::count(&files, max_record, counts))
+}
+
+/// How often a log gets a progress line: `QUOTESTANCE_PROGRESS_EVERY` seconds, else 10.
+fn log_every() -> Duration {
+    let secs = std::env::var("QUOTESTANCE_PROGRESS_EVERY").ok().and_then(|v| v.trim().parse::<f64>().ok());
+    secs.and_then(|s| Duration::try_from_secs_f64(s).ok()).unwrap_or(Duration::from_secs(10))
+}
+
+/// What an interrupted run says: the records done and where, and the command that resumes.
+fn interrupted(out: &Path, done: &BTreeMap<u64, ManifestEntry>, stats: &Stats) -> String {
+    let earlier: u64 = done.values().map(|e| e.end_record - e.first_record).sum();
+    let of = stats.total.map_or_else(String::new, |t| format!(" of {t}"));
+    format!(
+        "quotestance batch: interrupted: {}{of} records are done, in the {} shard(s) listed in {}; the \
+         records of the unfinished shard were discarded, with its temporary files.\nTo resume, run the same \
+         command again, from the same folder:\n  {}",
+        earlier + stats.finished,
+        done.len() as u64 + stats.shards,
+        out.join(MANIFEST).display(),
+        interrupt::command_line()
+    )
 }
 
 /// Labels the chunks the reader sends and writes their rows, shard by shard.
@@ -396,13 +465,18 @@ struct Writer<'a> {
     manifest: File,
     /// The shard being written.
     shard: Option<Shard>,
+    /// What the progress shows: records finished here, and by an earlier run.
+    counts: &'a Counts,
     stats: Stats,
 }
 
 impl Writer<'_> {
     fn take(&mut self, nlp: &Pipeline, msg: Msg) -> anyhow::Result<()> {
         match msg {
-            Msg::Skipped { records } => self.stats.skipped += records,
+            Msg::Skipped { records } => {
+                self.stats.skipped += records;
+                self.counts.earlier.fetch_add(records, Ordering::Relaxed);
+            }
             Msg::Chunk(c) => self.chunk(nlp, c)?,
         }
         Ok(())
@@ -421,8 +495,19 @@ impl Writer<'_> {
                 self.format,
             )?),
         };
-        let format = self.format;
-        let results = par_map(&c.records, self.workers, |raw| label(nlp, &c.file, raw, format));
+        let (format, counts) = (self.format, self.counts);
+        let results = par_map(&c.records, self.workers, |raw| {
+            if interrupt::requested() {
+                return None;
+            }
+            let d = label(nlp, &c.file, raw, format);
+            counts.done.fetch_add(1, Ordering::Relaxed);
+            Some(d)
+        });
+        let Some(results) = results.into_iter().collect::<Option<Vec<Done>>>() else {
+            self.stats.interrupted = true;
+            return Ok(());
+        };
         for (raw, d) in c.records.iter().zip(&results) {
             w.write(raw.pos, d)?;
             self.stats.read += 1;
@@ -434,8 +519,15 @@ impl Writer<'_> {
             let entry = self.shard.take().expect("an open shard").finish(self.out, end)?;
             manifest::append(&mut self.manifest, &entry)?;
             self.stats.shards += 1;
+            self.stats.finished += entry.end_record - entry.first_record;
         }
         Ok(())
+    }
+
+    /// After Ctrl-C: drops the unfinished shard and removes its temporary files.
+    fn discard(&mut self) -> anyhow::Result<()> {
+        self.shard = None;
+        outdir::remove_temp_files(self.out)
     }
 }
 
@@ -445,7 +537,13 @@ struct Stats {
     errors: u64,
     quotes: u64,
     shards: u64,
+    /// Records in the shards written (`shards`).
+    finished: u64,
     skipped: u64,
+    /// Ctrl-C stopped the run before its end.
+    interrupted: bool,
+    /// Records in the inputs, when counted.
+    total: Option<u64>,
 }
 
 impl Stats {
@@ -466,43 +564,23 @@ impl Stats {
     }
 }
 
-/// Counts the (compressed) bytes read from the input files, for progress.
-struct Counting<R> {
-    inner: R,
-    n: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n.fetch_add(k as u64, Ordering::Relaxed);
-        Ok(k)
-    }
-}
-
 /// The reader thread: reads every input file, record by record, into the sharder.
-fn read_all(
-    files: &[(PathBuf, Kind)],
-    max_record: usize,
-    bytes_read: &Arc<AtomicU64>,
-    sharder: &mut Sharder,
-) -> anyhow::Result<()> {
+fn read_all(files: &[(PathBuf, Kind)], max_record: usize, sharder: &mut Sharder) -> anyhow::Result<()> {
     for (path, kind) in files {
         sharder.start_file(path.display().to_string().into(), kind.positions(), InputStat::of(path));
         let mut push = |raw: Raw| sharder.push(raw);
         match kind {
             Kind::Jsonl => {
                 let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-                let reader = open_jsonl(path, Counting { inner: f, n: bytes_read.clone() })
-                    .with_context(|| format!("cannot open {}", path.display()))?;
+                let reader = open_jsonl(path, f).with_context(|| format!("cannot open {}", path.display()))?;
                 for (line, item) in raw_lines(reader, max_record) {
                     push(Raw { pos: line as u64, item: item.map(Payload::Json) })?;
                 }
             }
-            Kind::Parquet => parquet_io::read(path, CHUNK, bytes_read, &mut push)?,
+            Kind::Parquet => parquet_io::read(path, CHUNK, &mut push)?,
             Kind::Warc { gzip } => {
                 let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-                warc_io::read(Counting { inner: f, n: bytes_read.clone() }, *gzip, max_record, &mut push)?;
+                warc_io::read(f, *gzip, max_record, &mut push)?;
             }
             Kind::Text | Kind::Html => {
                 let size = std::fs::metadata(path).map_or(0, |m| m.len());
@@ -512,7 +590,6 @@ fn read_all(
                 } else {
                     crate::label::file_document(path)
                 };
-                bytes_read.fetch_add(size, Ordering::Relaxed);
                 push(Raw { pos: 1, item: item.map(Payload::Doc) })?;
             }
         }
@@ -591,6 +668,9 @@ impl<'a> Sharder<'a> {
     }
 
     fn push(&mut self, raw: Raw) -> anyhow::Result<()> {
+        if interrupt::requested() {
+            bail!("interrupted");
+        }
         let o = match &mut self.open {
             Some(o) => o,
             None => {
@@ -725,20 +805,27 @@ fn error_row(id: Value, source_file: &str, line: u64, error: String, format: For
     Done { quotes: 0, error: true, rows }
 }
 
-/// A labelled document's rows: the `Annotated` record and its quote rows.
+/// A labelled document's row in a `documents-NNNNN` shard (JSONL, and Parquet's `record`): the
+/// `Annotated` record, then where it was read, as in an [`ErrorRow`]: the input file and the
+/// record's position in it.
+#[derive(Serialize, Debug)]
+pub struct DocumentRow<'a> {
+    #[serde(flatten)]
+    pub annotated: &'a Annotated,
+    pub source_file: &'a str,
+    pub line: u64,
+}
+
+/// A labelled document's rows: the document row and its quote rows.
 fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
     let (quotes, id) = (a.quotes.len() as u64, a.id.clone());
+    let row = DocumentRow { annotated: &a, source_file: file, line };
     let rendered = match format {
-        Format::Jsonl => serialise(&a).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
-        Format::Parquet => match serde_json::to_string(&a) {
-            Ok(record) => Ok(Rows::Parquet(Box::new(parquet_io::DocRow {
-                id: Some(id.clone()),
-                error: None,
-                record: Some(record),
-                annotated: Some(a),
-            }))),
-            Err(e) => Err(e),
-        },
+        Format::Jsonl => serialise(&row).map(|(doc_line, quote_lines)| Rows::Jsonl { doc_line, quote_lines }),
+        Format::Parquet => serde_json::to_string(&row).map(|record| {
+            let (id, record) = (Some(id.clone()), Some(record));
+            Rows::Parquet(Box::new(parquet_io::DocRow { id, error: None, record, annotated: Some(a) }))
+        }),
     };
     match rendered {
         Ok(rows) => Done { quotes, error: false, rows },
@@ -746,11 +833,11 @@ fn render(a: Annotated, file: &str, line: u64, format: Format) -> Done {
     }
 }
 
-fn serialise(a: &Annotated) -> serde_json::Result<(String, String)> {
-    let doc_line = serde_json::to_string(a)?;
+fn serialise(row: &DocumentRow) -> serde_json::Result<(String, String)> {
+    let doc_line = serde_json::to_string(row)?;
     let mut quote_lines = String::new();
-    for row in quote_rows(a) {
-        quote_lines.push_str(&serde_json::to_string(&row)?);
+    for q in quote_rows(row.annotated) {
+        quote_lines.push_str(&serde_json::to_string(&q)?);
         quote_lines.push('\n');
     }
     Ok((doc_line, quote_lines))
@@ -868,57 +955,5 @@ impl Shard {
         }
         File::open(out).and_then(|d| d.sync_all()).context("cannot sync the output folder")?;
         Ok(self.entry)
-    }
-}
-
-/// An indicatif bar on a terminal, else a plain line on stderr every few seconds.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    bytes_read: Arc<AtomicU64>,
-    total_bytes: u64,
-    start: Instant,
-    last_line: Instant,
-}
-
-impl Progress {
-    const EVERY: Duration = Duration::from_secs(10);
-
-    fn new(total_bytes: u64, bytes_read: Arc<AtomicU64>) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total_bytes);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {percent:>3}% of input  {msg}  ETA {eta}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
-            );
-            bar
-        });
-        let now = Instant::now();
-        Progress { bar, bytes_read, total_bytes, start: now, last_line: now }
-    }
-
-    fn update(&mut self, records: u64) {
-        let rate = records as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        let pos = self.bytes_read.load(Ordering::Relaxed).min(self.total_bytes);
-        match &self.bar {
-            Some(bar) => {
-                bar.set_position(pos);
-                bar.set_message(format!("{records} articles, {rate:.0} articles/s"));
-            }
-            None if self.last_line.elapsed() >= Self::EVERY => {
-                self.last_line = Instant::now();
-                let pct = if self.total_bytes == 0 { 100.0 } else { 100.0 * pos as f64 / self.total_bytes as f64 };
-                eprintln!("quotestance batch: {records} articles, {rate:.0} articles/s, {pct:.0}% of input read");
-            }
-            None => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
     }
 }

@@ -1,11 +1,12 @@
 //! `quotestance label`: label .txt files, directories of them, or JSONL records.
 
 use crate::common::{par_map, PipelineArgs};
+use crate::progress::{Counts, Display, Progress};
 use anyhow::Context;
 use quotestance::{Annotated, Document, Pipeline};
 use serde_json::{json, Value};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -59,7 +60,6 @@ enum Style {
 /// The style of a run: `--format`, else a table on a terminal; colour on a terminal only,
 /// unless `NO_COLOR` is set.
 fn style(args: &Args) -> Style {
-    use std::io::IsTerminal;
     let terminal = args.output.is_none() && std::io::stdout().is_terminal();
     match args.format.unwrap_or(if terminal && !args.pretty { Format::Table } else { Format::Jsonl }) {
         Format::Jsonl => Style::Json { pretty: args.pretty },
@@ -86,6 +86,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut errors = 0usize;
     let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
+    let progress = progress(&args);
+    let mut label_batch =
+        |batch: &mut Vec<Item>| quiet_on_broken_pipe(flush(&nlp, workers, batch, &mut out, style, &progress));
     for path in &args.paths {
         for item in read_inputs(path, args.jsonl) {
             if let Item::Doc(d) = &item {
@@ -94,12 +97,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             batch.push(item);
             if batch.len() == BATCH {
-                errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, style))?;
+                errors += label_batch(&mut batch)?;
             }
         }
     }
-    errors += quiet_on_broken_pipe(flush(&nlp, workers, &mut batch, &mut out, style))?;
-    quiet_on_broken_pipe(out.flush().context("cannot write the output").map(|_| 0))?;
+    errors += label_batch(&mut batch)?;
+    progress.finish(true);
     if args.stats {
         let secs = start.elapsed().as_secs_f64();
         let st = nlp.encode_stats();
@@ -135,6 +138,46 @@ fn quiet_on_broken_pipe(r: anyhow::Result<usize>) -> anyhow::Result<usize> {
     }
 }
 
+/// The progress bar, on stderr when it is a terminal and there is more than one record.
+fn progress(args: &Args) -> Progress {
+    let display = match std::io::stderr().is_terminal() {
+        true => Display::Bar { hide_single: true },
+        false => Display::Off,
+    };
+    let (paths, stdin_jsonl) = (args.paths.clone(), args.jsonl);
+    Progress::start(display, "quotestance label", move |counts| count(&paths, stdin_jsonl, counts))
+}
+
+/// The records of the PATH arguments, for progress (`None` for JSONL on stdin).
+fn count(paths: &[PathBuf], stdin_jsonl: bool, counts: &Counts) -> Option<u64> {
+    let mut n = 0;
+    for path in paths {
+        n += match path {
+            p if p.as_os_str() == "-" && stdin_jsonl => return None,
+            p if p.is_dir() => dir_files(p).map_or(1, |files| files.len() as u64),
+            p if is_jsonl(p) => jsonl_records(p, usize::MAX, counts)?,
+            _ => 1,
+        };
+    }
+    Some(n)
+}
+
+/// The records of a JSONL file, counted as [`raw_lines`] reads them (one for a file that cannot
+/// be opened: its error); `None` when the run ends first.
+pub(crate) fn jsonl_records(path: &Path, max_line: usize, counts: &Counts) -> Option<u64> {
+    let Ok(reader) = File::open(path).and_then(|f| open_jsonl(path, f)) else {
+        return Some(1);
+    };
+    let mut n = 0;
+    for _ in raw_lines(reader, max_line) {
+        if counts.stopped() {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
 /// Labels and writes one batch; returns the number of error records written.
 fn flush(
     nlp: &Pipeline,
@@ -142,11 +185,24 @@ fn flush(
     batch: &mut Vec<Item>,
     out: &mut dyn Write,
     style: Style,
+    progress: &Progress,
 ) -> anyhow::Result<usize> {
-    let results = par_map(batch, workers, |item| match item {
-        Item::Doc(doc) => annotate(nlp, doc).map_err(|e| (json!(doc.id), e)),
-        Item::Bad { id, error } => Err((id.clone(), error.clone())),
+    let done = &progress.counts().done;
+    let results = par_map(batch, workers, |item| {
+        let result = match item {
+            Item::Doc(doc) => annotate(nlp, doc).map_err(|e| (json!(doc.id), e)),
+            Item::Bad { id, error } => Err((id.clone(), error.clone())),
+        };
+        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        result
     });
+    batch.clear();
+    progress.suspend(|| write(results, out, style))
+}
+
+/// Writes the records of a batch (and the first errors' messages to stderr); returns the
+/// number of error records.
+fn write(results: Vec<Result<Annotated, (Value, String)>>, out: &mut dyn Write, style: Style) -> anyhow::Result<usize> {
     let mut errors = 0;
     for r in results {
         let text = match r {
@@ -168,7 +224,7 @@ fn flush(
         };
         out.write_all(text.as_bytes()).context("cannot write the output")?;
     }
-    batch.clear();
+    out.flush().context("cannot write the output")?;
     Ok(errors)
 }
 
@@ -201,15 +257,10 @@ fn read_inputs(path: &Path, stdin_jsonl: bool) -> Box<dyn Iterator<Item = Item>>
         return Box::new(std::iter::once(text_from("stdin", std::io::stdin().lock(), Path::new("<stdin>"))));
     }
     if path.is_dir() {
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && (p.extension().is_some_and(|x| x == "txt") || is_html(p)))
-                .collect(),
-            Err(e) => return Box::new(std::iter::once(bad(path, &e))),
+        return match dir_files(path) {
+            Ok(files) => Box::new(files.into_iter().map(|p| file_item(&p))),
+            Err(e) => Box::new(std::iter::once(bad(path, &e))),
         };
-        files.sort();
-        return Box::new(files.into_iter().map(|p| file_item(&p)));
     }
     if is_jsonl(path) {
         return match File::open(path).and_then(|f| open_jsonl(path, f)) {
@@ -218,6 +269,16 @@ fn read_inputs(path: &Path, stdin_jsonl: bool) -> Box<dyn Iterator<Item = Item>>
         };
     }
     Box::new(std::iter::once(file_item(path)))
+}
+
+/// The `.txt` and `.html` files of a folder, in sorted order.
+fn dir_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && (p.extension().is_some_and(|x| x == "txt") || is_html(p)))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// An `.html` or `.htm` file.

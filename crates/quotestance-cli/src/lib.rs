@@ -8,5 +8,6 @@ pub mod eval;
 pub mod fuzz;
 pub mod label;
 pub mod models;
+pub mod progress;
 pub mod table;
 pub mod train;

@@ -1,5 +1,5 @@
 //! `quotestance batch`: every record exactly once, in every input and output format; resuming
-//! after a kill; one run per OUTDIR.
+//! after a kill or Ctrl-C; one run per OUTDIR; where each row was read.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int64Type};
@@ -76,6 +76,16 @@ fn id_counts(out: &Path) -> BTreeMap<String, usize> {
         *counts.entry(key).or_insert(0) += 1;
     }
     counts
+}
+
+/// A documents row without where it was read (`source_file`, `line`): the `Annotated` record
+/// (or the error row's id and reason).
+fn without_place(line: &str) -> Value {
+    let mut v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"));
+    let row = v.as_object_mut().unwrap();
+    row.remove("source_file");
+    row.remove("line");
+    v
 }
 
 fn corpus_texts(n: usize) -> Vec<String> {
@@ -308,16 +318,18 @@ fn parquet_in_and_out_give_the_labels_of_the_jsonl_path() {
     let out_pq = tmp.0.join("jsonl-parquet");
     batch(&[&jsonl], "parquet", &out_pq);
 
-    // Parquet in -> JSONL out: the same documents and quote rows as the JSONL path
+    // Parquet in -> JSONL out: the same documents and quote rows as the JSONL path, read elsewhere
     let reference = shard_lines(&ref_out, "documents");
     let from_pq = shard_lines(&pq_out, "documents");
-    let differ = (0..texts.len()).filter(|&i| from_pq[i] != reference[i]).collect::<Vec<_>>();
+    let differ =
+        (0..texts.len()).filter(|&i| without_place(&from_pq[i]) != without_place(&reference[i])).collect::<Vec<_>>();
     assert!(differ.is_empty(), "documents from Parquet differ from the JSONL path at {differ:?}");
     let (pq_quotes, ref_quotes) = (shard_lines(&pq_out, "quotes"), shard_lines(&ref_out, "quotes"));
     assert!(pq_quotes[..ref_quotes.len()] == ref_quotes[..], "quote rows from Parquet differ from the JSONL path");
     assert!(pq_quotes[ref_quotes.len()..].iter().all(|q| q.starts_with("{\"doc_id\":\"501\"")));
     let docs: Vec<Value> = from_pq.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(docs[0]["title"], "Title 0");
+    assert_eq!((docs[0]["source_file"].as_str(), &docs[1]["line"]), (Some(p(&good)), &json!(2)), "row 2 of a.parquet");
     let reason = |i: usize| docs[i]["error"].as_str().unwrap_or_else(|| panic!("no error in {}", docs[i])).to_string();
     let n = texts.len();
     assert!(docs[n].get("error").is_none() && docs[n]["id"] == "blank", "an empty text is a document: {}", docs[n]);
@@ -949,8 +961,8 @@ fn a_bom_and_empty_texts_are_read_as_label_reads_them() {
     let docs = shard_lines(&out, "documents");
     let label = run(&["label", "--rules-only", p(&input)]);
     assert!(label.status.success(), "{}", stderr(&label));
-    let labelled: Vec<&str> = std::str::from_utf8(&label.stdout).unwrap().lines().collect();
-    assert_eq!(docs, labelled, "batch and label give the same documents");
+    let labelled: Vec<Value> = std::str::from_utf8(&label.stdout).unwrap().lines().map(without_place).collect();
+    assert_eq!(docs.iter().map(|d| without_place(d)).collect::<Vec<_>>(), labelled, "batch and label agree");
     for d in &docs[1..] {
         let a: quotestance::Annotated = serde_json::from_str(d).unwrap();
         assert!(a.quotes.is_empty() && a.people.is_empty(), "{d}");
@@ -1061,4 +1073,137 @@ fn batch_reads_text_and_html_files_as_label_does_and_refuses_an_unknown_name() {
     assert_eq!(res.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(stderr.contains("cannot tell what") && stderr.contains(".jsonl") && stderr.contains(".txt"), "{stderr}");
+}
+
+// --- where a row was read -----------------------------------------------------------------------
+
+#[test]
+fn every_documents_row_says_which_file_and_position_it_was_read_from() {
+    let tmp = TempDir::new("place");
+    let input = tmp.0.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // JSONL: a blank line and a bad line, so that lines and records differ
+    let a = input.join("a.jsonl");
+    let lines = records("j", 3);
+    let lines: Vec<&str> = lines.lines().collect();
+    std::fs::write(&a, format!("{}\n\n{{not json\n{}\n{}\n", lines[0], lines[1], lines[2])).unwrap();
+    let b = input.join("b.parquet");
+    let texts = [Some("Cllr Ann Lee said it was fine."), Some("Sam Reed said hello.")];
+    write_parquet(&b, vec![("id", strings(&[Some("p0"), Some("p1")])), ("text", strings(&texts))]);
+    // WARC: a warcinfo record, then two responses (its records 2 and 3)
+    let c = input.join("c.warc");
+    let page = |title: &str, paragraphs: &[&str]| {
+        let html = page(title, "Harbourside Gazette", "2026-03-01T08:00:00Z", "utf-8", paragraphs);
+        http("200 OK", &["Content-Type: text/html; charset=utf-8"], html.as_bytes())
+    };
+    let mut warc = warc_record("warcinfo", "w0", "", "application/warc-fields", b"software: test\r\n");
+    warc.extend(warc_record("response", "w1", "http://news.invalid/1", RESPONSE, &page("Ferry deal", &COUNCIL)));
+    warc.extend(warc_record("response", "w2", "http://news.invalid/2", RESPONSE, &page("Mayor stays", &MAYOR)));
+    std::fs::write(&c, warc).unwrap();
+    let d = input.join("d.txt");
+    std::fs::write(&d, COUNCIL.join("\n\n")).unwrap();
+    let want = [
+        (json!("j0"), &a, 1),
+        (Value::Null, &a, 3),
+        (json!("j1"), &a, 4),
+        (json!("j2"), &a, 5),
+        (json!("p0"), &b, 1),
+        (json!("p1"), &b, 2),
+        (json!("urn:uuid:w1"), &c, 2),
+        (json!("urn:uuid:w2"), &c, 3),
+        (json!("d"), &d, 1),
+    ]
+    .map(|(id, file, line)| (id, json!(p(file)), json!(line)));
+
+    for format in ["jsonl", "parquet"] {
+        let out = tmp.0.join(format!("out-{format}"));
+        let res = run(&["batch", "--rules-only", "--format", format, p(&input), "-o", p(&out)]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        let docs = rows(&out, "documents", format);
+        let got: Vec<_> = docs.iter().map(|r| (r["id"].clone(), r["source_file"].clone(), r["line"].clone())).collect();
+        assert_eq!(got, want, "{format}");
+        // Parquet's `record` is the JSONL documents line: the same place in it
+        for row in docs.iter().filter(|r| format == "parquet" && !r["record"].is_null()) {
+            let record: Value = serde_json::from_str(row["record"].as_str().unwrap()).unwrap();
+            assert_eq!((&record["source_file"], &record["line"]), (&row["source_file"], &row["line"]));
+        }
+    }
+}
+
+/// The Content-Type of a WARC response record.
+const RESPONSE: &str = "application/http; msgtype=response";
+
+// --- Ctrl-C ---------------------------------------------------------------------------------------
+
+/// An invented article: six sentences of quotes and calls to resign, varied by `i`.
+fn invented(i: usize) -> String {
+    const NAMES: [&str; 6] = ["Ann Lee", "Sam Reed", "Tom Vale", "Jo Park", "Kim Dale", "Ray Holt"];
+    const PLACES: [&str; 5] = ["the depot", "the library", "the bridge", "the park", "the market"];
+    (0..6)
+        .map(|k| {
+            let (who, whom) = (NAMES[(i + k) % 6], NAMES[(i + k + 1 + i % 5) % 6]);
+            format!(
+                "\u{201c}The plan for {} is wrong,\u{201d} said Cllr {who}. Cllr {whom} should resign over it, {who} \
+                 added. ",
+                PLACES[(i + k) % 5]
+            )
+        })
+        .collect()
+}
+
+/// Waits for `child` to end (killing it after `secs`, a guard against a run that never ends).
+fn wait_guarded(mut child: std::process::Child, secs: u64) -> Output {
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(secs) {
+            child.kill().unwrap();
+            panic!("still running after {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_run_that_the_command_it_prints_resumes_exactly_once() {
+    let tmp = TempDir::new("ctrl c"); // a space in the paths, which the printed command quotes
+    let n = 3000;
+    let input = tmp.0.join("archive.jsonl");
+    let lines: String =
+        (0..n).map(|i| format!("{}\n", json!({"id": format!("c{i:05}"), "text": invented(i)}))).collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = tmp.0.join("out");
+    let manifest = out.join("manifest.jsonl");
+    let args = ["batch", "--rules-only", "--threads", "2", "--shard-size", "40", p(&input), "-o", p(&out)];
+    let child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+
+    // SIGINT once the first shard is recorded, as Ctrl-C sends it
+    let t0 = Instant::now();
+    while std::fs::read_to_string(&manifest).map_or(0, |m| m.lines().count()) == 0 {
+        assert!(t0.elapsed() < Duration::from_secs(300), "no shard after 300s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let res = wait_guarded(child, 120);
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    let done = std::fs::read_to_string(&manifest).unwrap().lines().count() * 40;
+    assert!(done < n, "stopped midway: {done} records done");
+    assert!(err.contains(&format!("interrupted: {done} of {n} records are done")), "{err}");
+    assert!(err.contains(p(&manifest)), "says where: {err}");
+    let leftovers =
+        std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension() == Some("tmp".as_ref()));
+    assert_eq!(leftovers.count(), 0, "no *.tmp file left");
+
+    // the command it prints resumes the run
+    let command = err.lines().skip_while(|l| !l.contains("To resume")).nth(1).unwrap_or_else(|| panic!("{err}"));
+    let res = Command::new("sh").args(["-c", command.trim()]).output().unwrap();
+    assert!(res.status.success(), "{command}: {}", stderr(&res));
+    assert!(stderr(&res).contains(&format!("skipped {done} records")), "{}", stderr(&res));
+    let docs = jsonl_rows(&out, "documents");
+    let lines: Vec<u64> = docs.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, (1..=n as u64).collect::<Vec<_>>(), "every record once, in input order");
+    assert!(docs.iter().all(|d| d.get("error").is_none()));
 }

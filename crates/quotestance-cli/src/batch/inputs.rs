@@ -12,6 +12,7 @@
 //! * a named pipe, socket or device is refused, saying what it is: a run reads its inputs again
 //!   to resume, which a stream does not allow.
 
+use crate::progress::Counts;
 use anyhow::{bail, Context};
 use std::collections::HashSet;
 use std::fs::Metadata;
@@ -71,6 +72,25 @@ pub(super) fn input_files(inputs: &[PathBuf], out_dir: &Path) -> anyhow::Result<
         walk.argument(input)?;
     }
     Ok(walk.found)
+}
+
+/// The records of the input files, counted as the reader will read them, for progress: the
+/// lines of a JSONL file that are records, the rows of a Parquet file (from its metadata), one
+/// per text or HTML file. `None` when a WARC file is among them (which of its records are
+/// responses shows only as they are read), or when the run ends first.
+pub(super) fn count(files: &[(PathBuf, Kind)], max_record: usize, counts: &Counts) -> Option<u64> {
+    if files.iter().any(|(_, kind)| matches!(kind, Kind::Warc { .. })) {
+        return None;
+    }
+    let mut n = 0;
+    for (path, kind) in files {
+        n += match kind {
+            Kind::Jsonl => crate::label::jsonl_records(path, max_record, counts)?,
+            Kind::Parquet => super::parquet_io::records(path),
+            _ => 1,
+        };
+    }
+    Some(n)
 }
 
 struct Walk {

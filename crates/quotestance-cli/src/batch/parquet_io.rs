@@ -22,7 +22,6 @@ use serde_json::Value;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// The input columns read into a [`Document`]; `id` and `text` are required.
@@ -42,24 +41,17 @@ const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) fn read(
     path: &Path,
     batch_size: usize,
-    bytes_read: &AtomicU64,
     push: &mut dyn FnMut(Raw) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let len = file.metadata().map_or(0, |m| m.len());
-    // Types from the Parquet schema itself (strings are Utf8 or Binary, never dictionaries).
-    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-    let opened = guarded(|| ParquetRecordBatchReaderBuilder::try_new_with_options(InputFile(file), options));
-    let builder = match opened.and_then(|b| b.map_err(|e| e.to_string())) {
+    let builder = match open(file) {
         Ok(b) => b,
         Err(e) => {
-            bytes_read.fetch_add(len, Ordering::Relaxed);
             return push(Raw { pos: 1, item: Err((Value::Null, format!("not a readable Parquet file: {e}"))) });
         }
     };
-    let rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let rows = num_rows(&builder);
     let fail_rows = |from: u64, reason: &str, push: &mut dyn FnMut(Raw) -> anyhow::Result<()>| {
-        bytes_read.fetch_add(len.saturating_sub(progress(len, from - 1, rows)), Ordering::Relaxed);
         (from..=rows).try_for_each(|pos| push(Raw { pos, item: Err((Value::Null, reason.to_string())) }))
     };
     let schema = builder.schema().clone();
@@ -92,7 +84,6 @@ pub(crate) fn read(
             Ok(Some(Err(e))) => return fail_rows(pos + 1, &format!("read error: {e}"), push),
             Err(e) => return fail_rows(pos + 1, &format!("read error: {e}"), push),
         };
-        let before = progress(len, pos, rows);
         let column = |name: &str| batch.column_by_name(name);
         let (id, text) = (column("id").expect("checked above"), column("text").expect("checked above"));
         let optional = ["title", "url", "date", "source"].map(column);
@@ -100,12 +91,29 @@ pub(crate) fn read(
             pos += 1;
             push(Raw { pos, item: document(id, text, &optional, row).map(Payload::Doc) })?;
         }
-        bytes_read.fetch_add(progress(len, pos, rows) - before, Ordering::Relaxed);
     }
     if pos < rows {
         return fail_rows(pos + 1, "read error: the file has fewer rows than its metadata says", push);
     }
     Ok(())
+}
+
+/// The records [`read`] gives for a file, without reading them: its rows, from its metadata, or
+/// one (an error record) for a file that is not Parquet.
+pub(crate) fn records(path: &Path) -> u64 {
+    File::open(path).map_err(|e| e.to_string()).and_then(open).map_or(1, |b| num_rows(&b))
+}
+
+/// The file's metadata and schema, or why it is not a readable Parquet file.
+fn open(file: File) -> Result<ParquetRecordBatchReaderBuilder<InputFile>, String> {
+    // Types from the Parquet schema itself (strings are Utf8 or Binary, never dictionaries).
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let opened = guarded(|| ParquetRecordBatchReaderBuilder::try_new_with_options(InputFile(file), options));
+    opened.and_then(|b| b.map_err(|e| e.to_string()))
+}
+
+fn num_rows(builder: &ParquetRecordBatchReaderBuilder<InputFile>) -> u64 {
+    builder.metadata().file_metadata().num_rows().max(0) as u64
 }
 
 /// A Parquet input file whose readers fail once asked again and again for bytes past its end.
@@ -181,14 +189,6 @@ thread_local! {
 /// (`crate::fuzz::let_guarded_panics_unwind`).
 pub(crate) fn in_guarded_step() -> bool {
     GUARDED.get()
-}
-
-/// Bytes of a `len`-byte file counted as read after `done` of its `rows` rows.
-fn progress(len: u64, done: u64, rows: u64) -> u64 {
-    if rows == 0 {
-        return len;
-    }
-    (len as u128 * done.min(rows) as u128 / rows as u128) as u64
 }
 
 /// Whether column `name` can be read from this type.
