@@ -82,7 +82,7 @@ fn format_table_is_for_people_and_jsonl_stays_the_default_in_a_pipe() {
     let out = run(&["label", "--rules-only", "--format", "table", p(&f), "/nonexistent/gone.txt"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("== story-1: "), "{text}");
-    assert!(text.contains("call_to_resign") && text.contains("resignation calls: "), "{text}");
+    assert!(text.contains("call_to_resign") && text.contains("resignation calls:\n  "), "{text}");
     assert!(text.contains("== gone: error: "), "{text}");
     assert!(!text.contains('\u{1b}'), "no colour in a pipe: {text}");
     let out = run(&["label", "--rules-only", p(&f)]);
