@@ -243,3 +243,22 @@ fn calls_that_never_say_resign() {
         assert_ne!(a.quotes[0].stance, Stance::CallToResign, "{q}");
     }
 }
+
+#[test]
+fn according_to_a_role_then_a_name_in_apposition() {
+    let a = run("According to the Green group's chief whip, Cllr Mira Vance, the members remain \u{201c}fully behind\u{201d} their leader.");
+    let q = &a.quotes[0];
+    assert_eq!(q.speaker.as_ref().map(|s| s.name.as_str()), Some("Mira Vance"), "{q:?}");
+    assert!(!q.text.contains("Vance"), "the name stays outside the span: {:?}", q.text);
+    let p = a.people.iter().find(|p| p.name == "Mira Vance").expect("person");
+    assert!(p.roles.iter().all(|r| !r.contains('\u{201c}') && !r.starts_with("According")), "{:?}", p.roles);
+    assert!(p.organisation.as_deref().is_none_or(|o| !o.starts_with("According")), "{:?}", p.organisation);
+}
+
+#[test]
+fn the_body_that_backs_a_motion_speaks_not_the_motion_or_its_target() {
+    let (_, _, sp) = one(
+        "The parish assembly backed a motion for Mr Olu Banks to stand down, saying he had \u{201c}lost the trust\u{201d} of residents.",
+    );
+    assert_eq!(sp, "The parish assembly");
+}

@@ -240,13 +240,16 @@ pub fn attribute(
 }
 
 /// Where "issued this statement" begins in a source phrase ("The union issued this statement:",
-/// "The club released a statement saying"): the issuer, before it, is the speaker.
+/// "The club released a statement saying", "The assembly backed a motion for X to quit,
+/// saying"): the issuer, before it, is the speaker.
 fn statement_verb(phrase: &str) -> Option<usize> {
     let lower = phrase.to_lowercase();
-    ["issued", "released", "put out", "published", "sent"].iter().find_map(|verb| {
+    lexicon::ISSUE_VERBS.iter().find_map(|verb| {
         let i = lower.find(&format!(" {verb} "))?;
         let next = lower[i + verb.len() + 2..].split_whitespace().take(2).collect::<Vec<_>>();
-        let statement = next.iter().any(|w| matches!(*w, "statement" | "letter" | "response"));
+        let statement = next
+            .iter()
+            .any(|w| matches!(*w, "statement" | "letter" | "response" | "motion" | "petition" | "resolution"));
         let determiner =
             next.first().is_some_and(|w| matches!(*w, "a" | "this" | "the" | "its" | "their" | "his" | "her"));
         (statement && determiner && i > 0).then_some(i)

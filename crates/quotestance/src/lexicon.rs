@@ -481,6 +481,24 @@ pub fn party_of(s: &str) -> Option<&'static str> {
     PARTIES.iter().find(|(k, _)| k.eq_ignore_ascii_case(t) && (t.len() > 3 || *k == t)).map(|(_, v)| *v)
 }
 
+/// Verbs by which a speaker issues a statement or backs a motion ("The union issued",
+/// "The assembly backed").
+pub const ISSUE_VERBS: &[&str] = &[
+    "issued",
+    "released",
+    "put out",
+    "published",
+    "sent",
+    "backed",
+    "tabled",
+    "passed",
+    "signed",
+    "supported",
+    "approved",
+    "submitted",
+    "launched",
+];
+
 /// Head nouns of role descriptions ("the opposition leader", "a spokesman for ...").
 pub const ROLE_NOUNS: &[&str] = &[
     "leader",
@@ -493,6 +511,7 @@ pub const ROLE_NOUNS: &[&str] = &[
     "chairwoman",
     "chair",
     "chief",
+    "whip",
     "executive",
     "director",
     "minister",

@@ -113,6 +113,9 @@ impl NameIndex {
 }
 
 fn role_like(s: &str) -> bool {
+    if s.contains(['"', '\u{201c}', '\u{201d}']) {
+        return false; // a role quotes nobody: the words are a clause ("the group remains "fully behind" ...")
+    }
     let l = s.to_lowercase();
     let ws: Vec<&str> = l.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
     // a role is a noun phrase: a finite verb means the words run into a clause ("leader Helen Marsh has called on")
@@ -133,6 +136,7 @@ fn role_like(s: &str) -> bool {
                 | "are"
                 | "told"
                 | "urged"
+                | "remains"
         )
     }) {
         return false;
@@ -287,17 +291,30 @@ fn attributes(text: &str, seg: &Segmented, m: &Mention, p: &mut Person) {
         let s = &text[phrase.clone()];
         let s = s.trim_end_matches(|c: char| c.is_whitespace());
         let s = s.split_whitespace().filter(|w| !lexicon::TITLES.contains(w)).collect::<Vec<_>>().join(" ");
-        if role_like(&s) && lexicon::party_of(&s).is_none() {
+        // a role ends in its noun, not a preposition ("backed a motion for Ms Lee" is no role)
+        let to_name =
+            s.rsplit(' ').next().is_some_and(|w| matches!(w, "for" | "to" | "of" | "by" | "with" | "against"));
+        if role_like(&s) && lexicon::party_of(&s).is_none() && !to_name {
             push_role(p, &s);
         }
     }
     // "Leader of the West Northants Labour Group, councillor X said"
     if let Some(stripped) = text[before.clone()].strip_suffix(',') {
-        let s = stripped.trim();
+        let s = without_according_to(stripped.trim());
         if role_like(s) && s.split_whitespace().count() <= 12 {
             push_role(p, s);
             org_of_role(p, s);
         }
+    }
+}
+
+/// A role without the "According to" that introduces it ("According to Labour's chief whip,
+/// Cllr X" -> "Labour's chief whip").
+fn without_according_to(s: &str) -> &str {
+    let lead = "according to ";
+    match s.get(..lead.len()) {
+        Some(h) if h.eq_ignore_ascii_case(lead) => s[lead.len()..].trim_start(),
+        _ => s,
     }
 }
 

@@ -721,6 +721,9 @@ fn indirect_in_sentence(
         let s = &text[ws[a].0.start..sent.end];
         if a == 0 {
             if let Some(c) = s.find(',') {
+                // "According to the chief whip, Cllr Priya Shah, the group ...": the name is the source's
+                let c = named_apposition(text, ws[b - 1].0.end..ws[a].0.start + c, sent.end)
+                    .map_or(c, |e| e - ws[a].0.start);
                 let src = trim(text, ws[b - 1].0.end..ws[a].0.start + c, &[]);
                 let start = ws[a].0.start + c + 1;
                 push(
@@ -889,6 +892,21 @@ fn widen(text: &str, r: Range<usize>) -> Range<usize> {
     let start = text[..r.start].chars().next_back().map_or(r.start, |c| r.start - c.len_utf8());
     let end = text[r.end..].chars().next().map_or(r.end, |c| r.end + c.len_utf8());
     start..end
+}
+
+/// A name set off by commas after a role ("the chief whip, Cllr Priya Shah, ..."): the byte of
+/// the comma that closes it. `role` ends at the first comma; the words up to the next comma
+/// (before `end`) are at most five and all capitalised, and the role's last word is a role noun.
+fn named_apposition(text: &str, role: Range<usize>, end: usize) -> Option<usize> {
+    let head = text[role.clone()].split_whitespace().last()?.to_lowercase();
+    if !crate::lexicon::ROLE_NOUNS.contains(&head.as_str()) {
+        return None;
+    }
+    let from = role.end + 1;
+    let c = text.get(from..end)?.find(',')?;
+    let ws: Vec<&str> = text[from..from + c].split_whitespace().collect();
+    let named = (1..=5).contains(&ws.len()) && ws.iter().all(|w| w.starts_with(char::is_uppercase));
+    named.then_some(from + c)
 }
 
 /// Whether the words from `ws[k]` name a news outlet ("according to the ABC", "told Sky News").
