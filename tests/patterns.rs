@@ -262,3 +262,27 @@ fn the_body_that_backs_a_motion_speaks_not_the_motion_or_its_target() {
     );
     assert_eq!(sp, "The parish assembly");
 }
+
+#[test]
+fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
+    let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
+    for (line, speaker) in [
+        ("Cllr Ivo Marsh called the decision \u{201c}a betrayal of residents and staff\u{201d}.", "Ivo Marsh"),
+        (
+            "In March, Dr Lena Okafor lauded the nurses for their \u{201c}quiet courage under pressure\u{201d}.",
+            "Lena Okafor",
+        ),
+        (
+            "Mayor Tomas Reyes, a former teacher, condemned the \u{201c}reckless cuts to the school budget\u{201d}.",
+            "Tomas Reyes",
+        ),
+        ("Cllr Wendell Hart scolded the board for its \u{201c}failure to listen to the town\u{201d}.", "Wendell Hart"),
+    ] {
+        let q = quotes(&format!("{lead}{line}"));
+        assert_eq!(q.len(), 2, "{q:?}");
+        assert_eq!(q[1].2, speaker, "{line}");
+    }
+    // a passive is no subject that speaks: the previous speaker continues
+    let q = quotes(&format!("{lead}Her plan was widely praised as \u{201c}a fresh start for the town\u{201d}."));
+    assert_eq!(q.last().map(|x| x.2.as_str()), Some("Rhona Petts"), "{q:?}");
+}

@@ -201,7 +201,10 @@ pub fn attribute(
     for (qi, q) in quotes.iter().enumerate() {
         let a = match &q.source {
             Some(src) => resolve(&cx, q, src.clone(), last.as_ref(), &spans, qi),
-            None => None,
+            // no speech cue: the subject of a characterising verb ("X called Y a \"...\"")
+            None => characterising_subject(&cx, q)
+                .and_then(|src| resolve(&cx, q, src, last.as_ref(), &spans, qi))
+                .map(|a| Attribution { rule: "characterising-subject", score: a.score.min(0.7), ..a }),
         };
         let a = a.or_else(|| {
             // continuation of the previous speaker (a quote paragraph with no attribution)
@@ -237,6 +240,49 @@ pub fn attribute(
         }
     }
     out
+}
+
+/// How far into its sentence a characterising verb may stand (words before it).
+const SUBJECT_WORDS: usize = 20;
+
+/// The subject of the sentence a quote opens in, when its verb characterises rather than
+/// reports (lexicon::CHARACTERISING_VERBS) and stands before the quote: "Minyon Moore, a
+/// senior adviser, called the remarks \"a wake-up call\"" gives "Minyon Moore, a senior
+/// adviser". A leading adverbial or subordinate clause ("In January, ...", "When X noted
+/// ..., ") is skipped; a subject holding a clause word ("what he called") gives `None`.
+fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<usize>> {
+    let text = cx.text;
+    let sent = cx.seg.sentences.get(cx.seg.sentence_of(q.content.start)?)?.range.clone();
+    if sent.start >= q.content.start {
+        return None;
+    }
+    let ws = words(text, sent.start..q.content.start);
+    let lower: Vec<String> = ws.iter().map(|w| w.text.to_lowercase()).collect();
+    let verb =
+        lower.iter().take(SUBJECT_WORDS + 1).position(|w| lexicon::CHARACTERISING_VERBS.contains(&w.as_str()))?;
+    // the clause the verb stands in: after a leading adverbial or subordinate clause
+    let mut first = 0;
+    if NOT_NP_START.contains(&lower.first()?.as_str()) || lexicon::CLAUSE_OPENERS.contains(&lower[0].as_str()) {
+        first = (1..verb).rev().find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
+    }
+    let mut end = verb;
+    while end > first
+        && (lexicon::SUBJECT_VERB_FILLERS.contains(&lower[end - 1].as_str())
+            || (lower[end - 1].ends_with("ly") && lower[end - 1].len() > 4 && lower[end - 1] == ws[end - 1].text))
+    {
+        end -= 1;
+    }
+    // a passive ("was widely ridiculed") or a second verb ("outlined his plan and vowed")
+    if end <= first
+        || matches!(lower[end - 1].as_str(), "was" | "were" | "is" | "are" | "be" | "been" | "being" | "and")
+        || lower[first..end]
+            .iter()
+            .any(|w| matches!(w.as_str(), "what" | "which" | "that" | "to" | "when" | "where" | "whom"))
+        || text[ws[first].start..ws[end - 1].end].contains(['"', '\u{201c}', '\u{201d}'])
+    {
+        return None;
+    }
+    Some(crate::text::trim(text, ws[first].start..ws[end - 1].end, &[',', '(', ')']))
 }
 
 /// Where "issued this statement" begins in a source phrase ("The union issued this statement:",

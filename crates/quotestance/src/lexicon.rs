@@ -499,6 +499,59 @@ pub const ISSUE_VERBS: &[&str] = &[
     "launched",
 ];
 
+/// Verbs that characterise or judge rather than report speech ("X called Y a \"...\"",
+/// "X lauded Y for \"...\"", "X condemned the \"...\"", "X scolded him: \"...\""): after the
+/// sentence's subject, with a quote later in the sentence and no speech cue, the subject
+/// is the speaker of that quote.
+pub const CHARACTERISING_VERBS: &[&str] = &[
+    "called",
+    "calls",
+    "described",
+    "describes",
+    "dubbed",
+    "dubs",
+    "labelled",
+    "labeled",
+    "branded",
+    "termed",
+    "likened",
+    "compared",
+    "lauded",
+    "praised",
+    "hailed",
+    "touted",
+    "condemned",
+    "denounced",
+    "slammed",
+    "blasted",
+    "scolded",
+    "attacked",
+    "mocked",
+    "ridiculed",
+    "accused",
+    "urged",
+    "warned",
+    "vowed",
+    "promised",
+    "insisted",
+    "boasted",
+    "recalled",
+    "tweeted",
+    "wrote",
+    "posted",
+    "quipped",
+    "joked",
+];
+
+/// Words that may stand between a subject and its verb ("Trump also called", "X has
+/// long praised", "Y forcefully told"); words ending in "-ly" count too.
+pub const SUBJECT_VERB_FILLERS: &[&str] =
+    &["also", "has", "had", "have", "then", "again", "later", "once", "long", "often", "even", "just"];
+
+/// Words that open a leading adverbial or subordinate clause, beside the prepositions and
+/// time words a description never starts with: "Following the debate, X called ...".
+pub const CLAUSE_OPENERS: &[&str] = &["following", "although", "though", "because", "if", "last", "speaking", "asked"];
+
 /// Head nouns of role descriptions ("the opposition leader", "a spokesman for ...").
 pub const ROLE_NOUNS: &[&str] = &[
     "leader",
