@@ -1,27 +1,13 @@
 //! Runs the `quotestance` binary on temporary inputs.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_quotestance");
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let p = std::env::temp_dir().join(format!("qs-cli-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::{p, TempDir};
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("the binary runs")
@@ -33,10 +19,6 @@ fn records(stdout: &[u8]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
         .collect()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 const TEXT: &str = "Labour called for Cllr Jo Bell to resign.\n\n“She must go,” said Sam Reed. “Now.” 🙂\n";
