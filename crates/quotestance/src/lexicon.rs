@@ -2,6 +2,8 @@
 //! first names. Data, not logic: each list says what it is for.
 
 use crate::model::Gender;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Speech and cognition verbs, in every inflection we match, that introduce
 /// direct or reported speech.
@@ -988,9 +990,25 @@ pub const FIRST_NAMES: &[(&str, Gender)] = {
     ]
 };
 
+/// First names of the 1990 US Census lists (public domain) with their usual gender, less
+/// those that are also common lower-case words ("Will", "Hope") or places ("Virginia"); one
+/// `Name\tM|F` a line. Built by `tools/first_names.py`.
+const CENSUS_FIRST_NAMES: &str = include_str!("../assets/lexicon/first_names.tsv");
+
+/// Every known first name: [`FIRST_NAMES`] first, then the census list.
+static FIRST_NAME_INDEX: LazyLock<HashMap<&'static str, Gender>> = LazyLock::new(|| {
+    let census = CENSUS_FIRST_NAMES.lines().filter_map(|l| {
+        let (name, g) = l.split_once('\t')?;
+        Some((name, if g == "F" { Gender::Female } else { Gender::Male }))
+    });
+    let mut index: HashMap<&'static str, Gender> = census.collect();
+    index.extend(FIRST_NAMES.iter().copied());
+    index
+});
+
 /// Gender of a first name, if it is a common one.
 pub fn first_name_gender(name: &str) -> Option<Gender> {
-    FIRST_NAMES.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
+    FIRST_NAME_INDEX.get(name).copied()
 }
 
 /// Capitalised words that start many sentences or headlines but are not names.
