@@ -3,8 +3,9 @@
 //! little under the figures in README.md, so a change that hurts the pattern
 //! across 301 articles fails here even when it helps one dev article.
 
+use quotestance::attribution::speaker_shape_problem;
 use quotestance::eval::{score_annotated, GoldSet};
-use quotestance::{Document, Pipeline};
+use quotestance::{Document, EntityLabel, Pipeline};
 use std::path::Path;
 
 #[test]
@@ -35,4 +36,50 @@ fn rule_layer_holds_its_scores_on_the_team_corpus() {
     assert!(r.target_accuracy >= 0.90, "target accuracy {:.3}", r.target_accuracy);
     assert!(r.resignation_calls.f1 >= 0.56, "calls F1 {:.3}", r.resignation_calls.f1);
     assert!(r.people.recall >= 0.94 && r.people.precision >= 0.89, "people {:?}", r.people);
+}
+
+/// Every speaker the rule layer gives is a people record's name, an organisation entity, or a
+/// description with the shape of a noun phrase (`attribution::speaker_shape_problem`: no
+/// finite verb, time expression, leading conjunction or preposition): over the team corpus,
+/// and over the real set's dev split where its texts are restored (`tools/real.py restore`).
+#[test]
+fn every_speaker_is_a_person_an_organisation_or_a_noun_phrase() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(root.join("corpus/articles")).expect("corpus articles") {
+        let path = entry.expect("entry").path();
+        texts.push((path.display().to_string(), std::fs::read_to_string(&path).expect("text")));
+    }
+    let corpus = texts.len();
+    let manifest = std::fs::read_to_string(root.join("real/manifest.jsonl")).expect("real manifest");
+    for line in manifest.lines().filter(|l| l.contains("\"split\": \"dev\"")) {
+        let row: serde_json::Value = serde_json::from_str(line).expect("manifest line");
+        let path = root.join("real/articles").join(format!("{}.txt", row["id"].as_str().expect("id")));
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            texts.push((path.display().to_string(), text));
+        }
+    }
+    println!("{corpus} corpus articles, {} real dev articles", texts.len() - corpus);
+    let nlp = Pipeline::rules();
+    let mut bad = Vec::new();
+    let mut speakers = 0;
+    for (name, text) in &texts {
+        let out = nlp.annotate(&Document::new(name.clone(), text.clone())).expect("labels");
+        for q in &out.quotes {
+            let Some(s) = &q.speaker else { continue };
+            speakers += 1;
+            let known = match s.person {
+                Some(p) => out.people[p].name == s.name,
+                None => out
+                    .entities
+                    .iter()
+                    .any(|e| matches!(e.label, EntityLabel::Org | EntityLabel::Party) && e.text == s.name),
+            };
+            if let Some(problem) = speaker_shape_problem(&s.name).filter(|_| !known) {
+                bad.push(format!("{name}: {:?} ({problem}; rule {})", s.name, s.rule));
+            }
+        }
+    }
+    println!("{speakers} speakers, {} not a person, organisation or noun phrase", bad.len());
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

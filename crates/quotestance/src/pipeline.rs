@@ -253,7 +253,7 @@ impl Pipeline {
         budget.check("people")?;
         let people = people::build(&norm, &seg, &mentions);
         budget.check("attribution")?;
-        let speakers = attribute(&norm, &seg, &cands, &people);
+        let speakers = attribute(&norm, &seg, &cands, &people, &mentions);
         let callers = stance::callers(text, &cands, &speakers);
         let targets = stance::article_targets(text, &cands, &speakers, &people, &callers);
         Ok(Stages { norm, seg, cands, mentions, people, speakers, callers, targets })

@@ -547,6 +547,14 @@ const CLAUSE_WORDS: &[&str] = &[
     "unless",
 ];
 
+/// Whether the "and" at word `i` joins two capitalised words inside one name or subject ("the
+/// Irish Nurses and Midwives Organisation", "York's Labour and Conservative groups") rather
+/// than opening a clause.
+fn joins_names(text: &str, ws: &[(Range<usize>, String)], i: usize) -> bool {
+    let cap = |j: usize| ws.get(j).is_some_and(|(r, _)| text[r.clone()].chars().next().is_some_and(char::is_uppercase));
+    ws[i].1 == "and" && i > 0 && cap(i - 1) && cap(i + 1)
+}
+
 /// The subject before a verb at word index `vi`: the noun phrase right before it (minus
 /// auxiliaries), back to a clause word; when that is empty (", and said"), the person or
 /// pronoun that opens the sentence.
@@ -576,7 +584,8 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
         }
     }
     let mut s = end_i;
-    while s > first && !CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) && end_i - s < 14 {
+    while s > first && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1)) && end_i - s < 14
+    {
         s -= 1;
     }
     if s == end_i && end_i - first <= 25 {
