@@ -613,29 +613,37 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
     (k > first).then(|| ws[first].0.start..ws[k - 1].0.end)
 }
 
-/// Reported speech in one sentence (outside direct quotes).
-fn indirect_in_sentence(
-    text: &str,
-    sent: Range<usize>,
-    para: usize,
-    blocked: &[Range<usize>],
-    out: &mut Vec<QuoteCandidate>,
-) {
-    let ws = lower_words(text, sent.clone());
-    if ws.len() < 4 {
-        return;
+/// One sentence: its words (lowercased) and the direct quotes (`blocked`, sorted) in the text.
+struct Sentence<'a> {
+    text: &'a str,
+    range: Range<usize>,
+    ws: Vec<(Range<usize>, String)>,
+    blocked: &'a [Range<usize>],
+}
+
+/// A reported clause one pattern found: the clause, its cue and its source.
+struct Reported {
+    content: Range<usize>,
+    cue: Range<usize>,
+    source: Option<Range<usize>>,
+}
+
+impl Sentence<'_> {
+    /// Whether byte `pos` lies inside a direct quote.
+    fn quoted(&self, pos: usize) -> bool {
+        let i = self.blocked.partition_point(|b| b.start <= pos);
+        i > 0 && pos < self.blocked[i - 1].end
     }
-    let inside = |pos: usize| {
-        let i = blocked.partition_point(|b| b.start <= pos);
-        i > 0 && pos < blocked[i - 1].end
-    };
-    let mut found: Vec<QuoteCandidate> = Vec::new();
-    let mut push = |content: Range<usize>, cue: Range<usize>, source: Option<Range<usize>>| {
+
+    /// The reported clause as a candidate, cut before a direct quote it runs into; none when
+    /// it is under two words, nothing is left before the quote, or it starts inside one.
+    fn candidate(&self, found: Reported, para: usize) -> Option<QuoteCandidate> {
+        let (text, blocked) = (self.text, self.blocked);
+        let Reported { mut content, cue, source } = found;
         if content.is_empty() || words(text, content.clone()).len() < 2 {
-            return;
+            return None;
         }
         // a reported clause that runs into a direct quote stops before it
-        let mut content = content;
         let next = blocked.partition_point(|b| b.start <= content.start);
         if let Some(b) = blocked.get(next).filter(|b| b.start < content.end) {
             let lead = &text[content.start..b.start];
@@ -643,64 +651,102 @@ fn indirect_in_sentence(
                 content = trim(text, content.start..b.start, &['"', '\u{201c}', '\u{2018}', '\'', ':', ',', ' ']);
             }
         }
-        if content.is_empty() || inside(content.start) {
-            return;
+        if content.is_empty() || self.quoted(content.start) {
+            return None;
         }
-        found.push(QuoteCandidate {
+        Some(QuoteCandidate {
             content,
             kind: QuoteKind::Indirect,
             cue: Some(cue),
             source,
             paragraph: para,
             opens_paragraph: false,
-        });
-    };
-    // 1. calls: "X called for Y to resign", motions and petitions "calling for"
+        })
+    }
+}
+
+/// Reported speech in one sentence (outside direct quotes): of the patterns that match, the
+/// one whose cue comes first.
+fn indirect_in_sentence(
+    text: &str,
+    sent: Range<usize>,
+    para: usize,
+    blocked: &[Range<usize>],
+    out: &mut Vec<QuoteCandidate>,
+) {
+    let s = Sentence { text, ws: lower_words(text, sent.clone()), range: sent, blocked };
+    if s.ws.len() < 4 {
+        return;
+    }
+    let found = [called_for(&s), urged_to(&s), according_to(&s), said_that(&s), said_at_end(&s)];
+    // the earliest cue of the sentence wins: later cues sit inside its clause
+    let best = found
+        .into_iter()
+        .flatten()
+        .filter_map(|r| s.candidate(r, para))
+        .min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX));
+    out.extend(best);
+}
+
+/// Verbs of backing a motion, petition, letter or statement ("X signed a motion calling for").
+const BACKING_VERBS: &[&str] = &[
+    "signed",
+    "tabled",
+    "backed",
+    "launched",
+    "started",
+    "submitted",
+    "organised",
+    "organized",
+    "delivered",
+    "sent",
+    "wrote",
+    "issued",
+    "published",
+    "passed",
+];
+
+/// A call: "X called for Y to resign", motions and petitions "calling for". The first call
+/// phrase (in `CALL_FOR` order) outside a direct quote.
+fn called_for(s: &Sentence<'_>) -> Option<Reported> {
+    let ws = &s.ws;
     for phrase in CALL_FOR {
-        if let Some((a, b)) = find_phrase(&ws, phrase) {
-            if inside(ws[a].0.start) || b >= ws.len() {
+        if let Some((a, b)) = find_phrase(ws, phrase) {
+            if s.quoted(ws[a].0.start) || b >= ws.len() {
                 continue;
             }
-            let cue = ws[a].0.start..ws[b - 1].0.end;
             let start = ws[b].0.start;
-            let end = clause_end(text, start, sent.end, true);
-            // "a motion calling for" / "petition calling for": the noun is the source
-            let noun = (a > 0 && matches!(ws[a - 1].1.as_str(), "motion" | "petition" | "letter" | "statement"))
-                .then(|| ws[a - 1].0.clone());
-            // "X signed / tabled / launched a motion calling for": X, else the noun
-            let backer = (0..a).rev().take(6).find(|&i| {
-                matches!(
-                    ws[i].1.as_str(),
-                    "signed"
-                        | "tabled"
-                        | "backed"
-                        | "launched"
-                        | "started"
-                        | "submitted"
-                        | "organised"
-                        | "organized"
-                        | "delivered"
-                        | "sent"
-                        | "wrote"
-                        | "issued"
-                        | "published"
-                        | "passed"
-                )
-            });
-            let src = match (backer, &noun) {
-                (Some(b), Some(_)) => subject(text, &ws, sent.start, b),
-                _ => None,
-            }
-            .or(noun)
-            .or_else(|| subject(text, &ws, sent.start, a));
-            push(start..end, cue, src);
-            break;
+            let end = clause_end(s.text, start, s.range.end, true);
+            return Some(Reported { content: start..end, cue: ws[a].0.start..ws[b - 1].0.end, source: caller(s, a) });
         }
     }
-    // 2. object verbs: "X urged Y to quit", "X accused Y of lying", "X called on Y to go"
+    None
+}
+
+/// Who makes the call whose phrase starts at word `a`: the backer of the motion (or petition,
+/// letter, statement) calling, else that noun, else the subject.
+fn caller(s: &Sentence<'_>, a: usize) -> Option<Range<usize>> {
+    let ws = &s.ws;
+    // "a motion calling for" / "petition calling for": the noun is the source
+    let noun = (a > 0 && matches!(ws[a - 1].1.as_str(), "motion" | "petition" | "letter" | "statement"))
+        .then(|| ws[a - 1].0.clone());
+    // "X signed / tabled / launched a motion calling for": X, else the noun
+    let backer = (0..a).rev().take(6).find(|&i| BACKING_VERBS.contains(&ws[i].1.as_str()));
+    match (backer, &noun) {
+        (Some(b), Some(_)) => subject(s.text, ws, s.range.start, b),
+        _ => None,
+    }
+    .or(noun)
+    .or_else(|| subject(s.text, ws, s.range.start, a))
+}
+
+/// An object verb: "X urged Y to quit", "X accused Y of lying", "X called on Y to go". The
+/// first one (in `OBJECT_VERBS` order) with a subject that speaks: not passive, not a headline.
+fn urged_to(s: &Sentence<'_>) -> Option<Reported> {
+    let ws = &s.ws;
     for phrase in OBJECT_VERBS {
-        if let Some((a, b)) = find_phrase(&ws, phrase) {
-            if inside(ws[a].0.start) || b >= ws.len() || a == 0 {
+        if let Some((a, b)) = find_phrase(ws, phrase) {
+            if s.quoted(ws[a].0.start) || b >= ws.len() || a == 0 {
                 continue;
             }
             if matches!(ws[b].1.as_str(), "to" | "of" | "by")
@@ -715,44 +761,45 @@ fn indirect_in_sentence(
                 continue;
             }
             let start = ws[b].0.start;
-            let end = clause_end(text, start, sent.end, !accuse);
-            let src = subject(text, &ws, sent.start, a);
-            if src.is_none() {
+            let end = clause_end(s.text, start, s.range.end, !accuse);
+            let source = subject(s.text, ws, s.range.start, a);
+            if source.is_none() {
                 continue;
             }
-            push(start..end, ws[a].0.start..ws[b - 1].0.end, src);
-            break;
+            return Some(Reported { content: start..end, cue: ws[a].0.start..ws[b - 1].0.end, source });
         }
     }
-    // 3. "according to X, CLAUSE" and "CLAUSE, according to X" (not when X is a news outlet:
-    // what an outlet reports is the reporter's copy, not a quote)
-    if let Some((a, b)) = find_phrase(&ws, "according to").filter(|&(_, b)| !outlet_follows(text, &ws, b)) {
-        let s = &text[ws[a].0.start..sent.end];
-        if a == 0 {
-            if let Some(c) = s.find(',') {
-                // "According to the chief whip, Cllr Priya Shah, the group ...": the name is the source's
-                let c = named_apposition(text, ws[b - 1].0.end..ws[a].0.start + c, sent.end)
-                    .map_or(c, |e| e - ws[a].0.start);
-                let src = trim(text, ws[b - 1].0.end..ws[a].0.start + c, &[]);
-                let start = ws[a].0.start + c + 1;
-                push(
-                    trim(text, start..clause_end(text, start, sent.end, false), &[]),
-                    ws[a].0.start..ws[b - 1].0.end,
-                    Some(src),
-                );
-            }
-        } else {
-            let src = trim(text, ws[b - 1].0.end..sent.end, &['.', ',']);
-            let content = trim(text, sent.start..ws[a].0.start, &[',', ' ']);
-            push(content, ws[a].0.start..ws[b - 1].0.end, Some(src));
-        }
-    }
-    // 4. "X said (that) CLAUSE"
+    None
+}
+
+/// "according to X, CLAUSE" and "CLAUSE, according to X" (not when X is a news outlet: what
+/// an outlet reports is the reporter's copy, not a quote).
+fn according_to(s: &Sentence<'_>) -> Option<Reported> {
+    let (text, ws, sent) = (s.text, &s.ws, &s.range);
+    let (a, b) = find_phrase(ws, "according to").filter(|&(_, b)| !outlet_follows(text, ws, b))?;
+    let cue = ws[a].0.start..ws[b - 1].0.end;
+    let (content, source) = if a == 0 {
+        let c = text[ws[a].0.start..sent.end].find(',')?;
+        // "According to the chief whip, Cllr Priya Shah, the group ...": the name is the source's
+        let c = named_apposition(text, ws[b - 1].0.end..ws[a].0.start + c, sent.end).map_or(c, |e| e - ws[a].0.start);
+        let source = trim(text, ws[b - 1].0.end..ws[a].0.start + c, &[]);
+        let start = ws[a].0.start + c + 1;
+        (trim(text, start..clause_end(text, start, sent.end, false), &[]), source)
+    } else {
+        (trim(text, sent.start..ws[a].0.start, &[',', ' ']), trim(text, ws[b - 1].0.end..sent.end, &['.', ',']))
+    };
+    Some(Reported { content, cue, source: Some(source) })
+}
+
+/// "X said (that) CLAUSE": the first clause verb with a subject before it (not a quotation)
+/// and a clause of three or more words after it.
+fn said_that(s: &Sentence<'_>) -> Option<Reported> {
+    let (text, ws) = (s.text, &s.ws);
     for (vi, (vr, v)) in ws.iter().enumerate() {
-        if !CLAUSE_VERBS.contains(&v.as_str()) || vi == 0 || inside(vr.start) {
+        if !CLAUSE_VERBS.contains(&v.as_str()) || vi == 0 || s.quoted(vr.start) {
             continue;
         }
-        let after = &text[vr.end..sent.end];
+        let after = &text[vr.end..s.range.end];
         let at = after.trim_start();
         if at.starts_with([':', '"', '\u{201c}', '\u{2018}', '\'', ',', '.']) || at.is_empty() {
             continue;
@@ -763,108 +810,124 @@ fn indirect_in_sentence(
         {
             continue;
         }
-        let Some(src) = subject(text, &ws, sent.start, vi) else {
+        let Some(src) = subject(text, ws, s.range.start, vi) else {
             continue;
         };
-        let first_after = blocked.partition_point(|b| b.end <= src.start);
-        if blocked.get(first_after).is_some_and(|b| b.start < src.end) {
+        let first_after = s.blocked.partition_point(|b| b.end <= src.start);
+        if s.blocked.get(first_after).is_some_and(|b| b.start < src.end) {
             continue; // the words before the verb are a quotation: '"...," said X' is direct speech
         }
-        let mut k = vi + 1;
-        if v == "told" || v == "tells" {
-            // "told the BBC (that)": the clause starts after "that"
-            let Some(t) = ws[k..].iter().take(8).position(|(_, w)| w == "that") else {
-                continue;
-            };
-            k += t + 1;
-        } else {
-            // "said on Monday", "said last night", "said in a statement that", "said at a
-            // meeting that": skip time words; a prepositional phrase needs a "that" after it
-            while k < ws.len()
-                && matches!(
-                    ws[k].1.as_str(),
-                    "monday"
-                        | "tuesday"
-                        | "wednesday"
-                        | "thursday"
-                        | "friday"
-                        | "saturday"
-                        | "sunday"
-                        | "yesterday"
-                        | "today"
-                        | "tonight"
-                        | "publicly"
-                        | "previously"
-                        | "privately"
-                        | "repeatedly"
-                        | "again"
-                        | "later"
-                        | "earlier"
-                        | "recently"
-                        | "now"
-                        | "also"
-                )
-            {
-                k += 1;
-            }
-            if k < ws.len() && matches!(ws[k].1.as_str(), "last" | "this") {
-                k += 2;
-            }
-            if k < ws.len()
-                && matches!(
-                    ws[k].1.as_str(),
-                    "in" | "at"
-                        | "on"
-                        | "during"
-                        | "outside"
-                        | "after"
-                        | "before"
-                        | "to"
-                        | "via"
-                        | "through"
-                        | "with"
-                        | "from"
-                        | "under"
-                        | "when"
-                        | "while"
-                        | "afterwards"
-                )
-            {
-                let Some(t) = ws[k..].iter().take(12).position(|(_, w)| w == "that") else {
-                    continue;
-                };
-                k += t;
-            }
-            if k < ws.len() && ws[k].1 == "that" {
-                k += 1;
-            }
-            // "said Jane Doe, leader of ...": an inverted attribution, not a clause
-            if k == vi + 1 && k < ws.len() && text[ws[k].0.clone()].chars().next().is_some_and(|c| c.is_uppercase()) {
-                let run = ws[k..]
-                    .iter()
-                    .take_while(|(r, _)| text[r.clone()].chars().next().is_some_and(|c| c.is_uppercase()))
-                    .count();
-                let after_run =
-                    ws.get(k + run).map(|(r, _)| text[ws[k + run - 1].0.end..r.start].to_string()).unwrap_or_default();
-                if run >= 1 && (k + run >= ws.len() || after_run.contains(',') || after_run.contains('.')) {
-                    continue;
-                }
-            }
-        }
+        let Some(k) = clause_start(s, vi) else {
+            continue;
+        };
         if k >= ws.len() || ws.len() - k < 3 {
             continue;
         }
         let start = ws[k].0.start;
-        let end = clause_end(text, start, sent.end, false);
-        push(start..end, vr.clone(), Some(src));
-        break;
+        let end = clause_end(text, start, s.range.end, false);
+        return Some(Reported { content: start..end, cue: vr.clone(), source: Some(src) });
     }
-    // 5. "CLAUSE, X said." at the sentence end
+    None
+}
+
+/// Time words skipped after a clause verb ("said on Monday", "said previously that").
+const TIME_WORDS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "yesterday",
+    "today",
+    "tonight",
+    "publicly",
+    "previously",
+    "privately",
+    "repeatedly",
+    "again",
+    "later",
+    "earlier",
+    "recently",
+    "now",
+    "also",
+];
+
+/// Words that open a phrase between a clause verb and its "that" ("said in a statement that").
+const PHRASE_OPENERS: &[&str] = &[
+    "in",
+    "at",
+    "on",
+    "during",
+    "outside",
+    "after",
+    "before",
+    "to",
+    "via",
+    "through",
+    "with",
+    "from",
+    "under",
+    "when",
+    "while",
+    "afterwards",
+];
+
+/// The word where the clause reported by the verb at `vi` starts: after "that", time words
+/// and a phrase. None when "told" has no "that", a phrase has no "that", or a name follows
+/// the verb ("said Jane Doe, ...").
+fn clause_start(s: &Sentence<'_>, vi: usize) -> Option<usize> {
+    let ws = &s.ws;
+    let mut k = vi + 1;
+    if ws[vi].1 == "told" || ws[vi].1 == "tells" {
+        // "told the BBC (that)": the clause starts after "that"
+        let t = ws[k..].iter().take(8).position(|(_, w)| w == "that")?;
+        return Some(k + t + 1);
+    }
+    // "said on Monday", "said last night", "said in a statement that", "said at a
+    // meeting that": skip time words; a prepositional phrase needs a "that" after it
+    while k < ws.len() && TIME_WORDS.contains(&ws[k].1.as_str()) {
+        k += 1;
+    }
+    if k < ws.len() && matches!(ws[k].1.as_str(), "last" | "this") {
+        k += 2;
+    }
+    if k < ws.len() && PHRASE_OPENERS.contains(&ws[k].1.as_str()) {
+        k += ws[k..].iter().take(12).position(|(_, w)| w == "that")?;
+    }
+    if k < ws.len() && ws[k].1 == "that" {
+        k += 1;
+    }
+    // "said Jane Doe, leader of ...": an inverted attribution, not a clause
+    if k == vi + 1 && inverted_attribution(s, k) {
+        return None;
+    }
+    Some(k)
+}
+
+/// Whether the words from `k` are a name ending the sentence or followed by a comma or full
+/// stop: the speaker of an inverted attribution ("said Jane Doe, leader of ...").
+fn inverted_attribution(s: &Sentence<'_>, k: usize) -> bool {
+    let (text, ws) = (s.text, &s.ws);
+    let capitalised = |r: &Range<usize>| text[r.clone()].chars().next().is_some_and(|c| c.is_uppercase());
+    if k >= ws.len() || !capitalised(&ws[k].0) {
+        return false;
+    }
+    let run = ws[k..].iter().take_while(|(r, _)| capitalised(r)).count();
+    let after_run = ws.get(k + run).map(|(r, _)| text[ws[k + run - 1].0.end..r.start].to_string()).unwrap_or_default();
+    run >= 1 && (k + run >= ws.len() || after_run.contains(',') || after_run.contains('.'))
+}
+
+/// "CLAUSE, X said." at the sentence end: a clause verb among the last six words, after a
+/// comma, with only capitalised words (or "in a statement", "on", "yesterday", "today") after it.
+fn said_at_end(s: &Sentence<'_>) -> Option<Reported> {
+    let (text, ws, sent) = (s.text, &s.ws, &s.range);
     let n = ws.len();
     for back in 1..=6.min(n.saturating_sub(3)) {
         let vi = n - back;
         let (vr, v) = &ws[vi];
-        if !CLAUSE_VERBS.contains(&v.as_str()) || inside(vr.start) {
+        if !CLAUSE_VERBS.contains(&v.as_str()) || s.quoted(vr.start) {
             continue;
         }
         let tail = &text[vr.end..sent.end];
@@ -887,13 +950,9 @@ fn indirect_in_sentence(
             continue;
         }
         let content = trim(text, sent.start..sent.start + c, &[',']);
-        push(content, vr.clone(), Some(src_range));
-        break;
+        return Some(Reported { content, cue: vr.clone(), source: Some(src_range) });
     }
-    // the earliest cue of the sentence wins: later cues sit inside its clause
-    if let Some(best) = found.into_iter().min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX)) {
-        out.push(best);
-    }
+    None
 }
 
 /// The content range plus the quote marks around it (one char each side).
