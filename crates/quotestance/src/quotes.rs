@@ -547,6 +547,10 @@ const CLAUSE_WORDS: &[&str] = &[
     "unless",
 ];
 
+/// Words that open a sentence's leading adverbial, closed by a comma before the subject.
+const ADVERBIAL_OPENERS: &[&str] =
+    &["in", "on", "at", "after", "before", "by", "following", "despite", "amid", "during", "speaking", "asked"];
+
 /// Whether the "and" at word `i` joins two capitalised words inside one name or subject ("the
 /// Irish Nurses and Midwives Organisation", "York's Labour and Conservative groups") rather
 /// than opening a clause.
@@ -584,7 +588,13 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
         }
     }
     let mut s = end_i;
-    while s > first && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1)) && end_i - s < 14
+    // back to a clause word or a comma that closes a leading adverbial ("In calling for X's
+    // resignation, Senate leader Rob Ortt of Tonawanda told")
+    let adverbial = ADVERBIAL_OPENERS.contains(&ws[first].1.as_str());
+    while s > first
+        && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1))
+        && !(adverbial && s < end_i && text[ws[s - 1].0.end..ws[s].0.start].contains(','))
+        && end_i - s < 14
     {
         s -= 1;
     }
@@ -679,13 +689,35 @@ fn indirect_in_sentence(
         return;
     }
     let found = [called_for(&s), urged_to(&s), according_to(&s), said_that(&s), said_at_end(&s)];
+    let mut found: Vec<QuoteCandidate> = found.into_iter().flatten().filter_map(|r| s.candidate(r, para)).collect();
     // the earliest cue of the sentence wins: later cues sit inside its clause
-    let best = found
-        .into_iter()
-        .flatten()
-        .filter_map(|r| s.candidate(r, para))
-        .min_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX));
-    out.extend(best);
+    found.sort_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX));
+    let mut found = found.into_iter();
+    let Some(mut best) = found.next() else { return };
+    // "In calling for X's resignation, Y told reporters that ...": a leading participle clause
+    // has no subject of its own; the main clause's subject speaks both, and both are reported
+    if leading_participle(&s, &best) {
+        // the participle clause ends at its comma, before the main clause's cue
+        let comma = text[best.content.clone()].find(',').map(|c| best.content.start + c);
+        let main = comma.and_then(|c| found.find(|q| q.cue.as_ref().is_some_and(|cue| cue.start > c)));
+        if let (Some(c), Some(main)) = (comma, main) {
+            best.content = trim(text, best.content.start..c, &[]);
+            best.source = main.source.clone();
+            out.push(best);
+            out.push(main);
+            return;
+        }
+    }
+    out.push(best);
+}
+
+/// Whether a reported clause's cue is a participle opening its sentence after at most a
+/// preposition ("In calling for", "By demanding", "Calling for").
+fn leading_participle(s: &Sentence<'_>, q: &QuoteCandidate) -> bool {
+    let Some(cue) = &q.cue else { return false };
+    let Some(vi) = s.ws.iter().position(|(r, _)| r.start == cue.start) else { return false };
+    s.ws[vi].1.ends_with("ing")
+        && s.ws[..vi].iter().all(|(_, w)| matches!(w.as_str(), "in" | "by" | "after" | "while" | "when"))
 }
 
 /// Verbs of backing a motion, petition, letter or statement ("X signed a motion calling for").

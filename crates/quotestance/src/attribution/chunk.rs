@@ -40,6 +40,14 @@ pub(super) const NOT_NP_START: &[&str] = &[
     "however",
     "despite",
     "amid",
+    "among",
+    "between",
+    "within",
+    "without",
+    "against",
+    "about",
+    "across",
+    "into",
     "during",
     "which",
     "who",
@@ -187,10 +195,11 @@ const TIME_NOUNS: &[&str] = &[
 
 /// Whether word `i` opens a time expression ("yesterday", "last month", "in January", "three
 /// weeks ago").
-fn time_at(lower: &[String], i: usize) -> bool {
+fn time_at(lower: &[String], caps: &[bool], i: usize) -> bool {
     let w = lower[i].as_str();
     let next = lower.get(i + 1).map(String::as_str);
-    TIME_OPENERS.contains(&w)
+    let in_name = i > 0 && caps[i - 1] && caps.get(i + 1) == Some(&true); // "Oldfield Sunday League"
+    (TIME_OPENERS.contains(&w) && !in_name)
         || (matches!(w, "last" | "this" | "next" | "on" | "in") && next.is_some_and(|n| TIME_NOUNS.contains(&n)))
         || lower.get(i + 2).is_some_and(|a| a == "ago")
 }
@@ -303,9 +312,10 @@ fn is_np_opener(lower: &str) -> bool {
 /// promises in").
 pub(super) fn description_np(text: &str, src: Range<usize>) -> Option<Range<usize>> {
     let src = trim(text, src, &['\'', '"', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', ',', ':', ' ']);
-    let src = after_dateline(text, core_of(text, src));
+    let src = after_closing_quote(text, after_dateline(text, core_of(text, src)));
     let ws = words(text, src.clone());
     let lower: Vec<String> = ws.iter().map(|w| w.text.to_lowercase()).collect();
+    let caps: Vec<bool> = ws.iter().map(|w| w.text.chars().next().is_some_and(char::is_uppercase)).collect();
     let mut first = 0;
     while first < ws.len() && NOT_NP_START.contains(&lower[first].as_str()) {
         first += 1;
@@ -317,11 +327,14 @@ pub(super) fn description_np(text: &str, src: Range<usize>) -> Option<Range<usiz
     }
     // a participle or verb opening the phrase ("making promises in", "did not") leaves no subject
     let participle = |w: &String| w.ends_with("ing") && w.len() > 5 && *w == ws[first].text;
-    if lower.get(first).is_some_and(|w| participle(w) || opens_with_verb(w, ws[first].text) || time_at(&lower, first)) {
+    if lower
+        .get(first)
+        .is_some_and(|w| participle(w) || opens_with_verb(w, ws[first].text) || time_at(&lower, &caps, first))
+    {
         return None;
     }
     let mut end = first;
-    while end < ws.len() && (end == first || !ends_np(text, &ws, &lower, first, end)) {
+    while end < ws.len() && (end == first || !ends_np(text, &ws, &lower, &caps, first, end)) {
         end += 1;
     }
     // "this week saw her own staff ...": a time before the verb is no subject; the verb's object is
@@ -332,7 +345,7 @@ pub(super) fn description_np(text: &str, src: Range<usize>) -> Option<Range<usiz
     {
         first = end + 1;
         end = first;
-        while end < ws.len() && (end == first || !ends_np(text, &ws, &lower, first, end)) {
+        while end < ws.len() && (end == first || !ends_np(text, &ws, &lower, &caps, first, end)) {
             end += 1;
         }
     }
@@ -357,13 +370,13 @@ pub(super) fn description_np(text: &str, src: Range<usize>) -> Option<Range<usiz
 }
 
 /// Whether word `i` ends the noun phrase that opened at `first`.
-fn ends_np(text: &str, ws: &[crate::text::Tok<'_>], lower: &[String], first: usize, i: usize) -> bool {
+fn ends_np(text: &str, ws: &[crate::text::Tok<'_>], lower: &[String], caps: &[bool], first: usize, i: usize) -> bool {
     let w = lower[i].as_str();
     let prev = lower[i - 1].as_str();
     let next = lower.get(i + 1).map(String::as_str);
     let after_comma = text[ws[i - 1].end..ws[i].start].contains(',');
     NP_STOPS.contains(&w)
-        || time_at(lower, i)
+        || time_at(lower, caps, i)
         || (is_finite_ed(w, ws[i].text)
             && !BEFORE_MODIFIER.contains(&prev)
             && next != Some("by")
@@ -403,6 +416,26 @@ fn after_dateline(text: &str, r: Range<usize>) -> Range<usize> {
     }
 }
 
+/// The part after a closing quote mark inside a phrase (",\u{2019} she" -> "she"): the words
+/// before it were quoted.
+fn after_closing_quote(text: &str, r: Range<usize>) -> Range<usize> {
+    let s = &text[r.clone()];
+    let closing = s
+        .char_indices()
+        .filter(|&(i, c)| matches!(c, '\u{201d}' | '"') || (c == '\u{2019}' && s[..i].ends_with([',', '.', '!', '?'])));
+    match closing.last() {
+        Some((i, c)) => {
+            let rest = trim(text, r.start + i + c.len_utf8()..r.end, &[' ', ',']);
+            if rest.is_empty() {
+                r
+            } else {
+                rest
+            }
+        }
+        None => r,
+    }
+}
+
 /// Takes in a closing bracket the phrase opened: "the union (NTEU" -> "the union (NTEU)".
 fn close_brackets(text: &str, r: Range<usize>) -> Range<usize> {
     let s = &text[r.clone()];
@@ -421,11 +454,14 @@ pub fn speaker_shape_problem(name: &str) -> Option<&'static str> {
     let ws: Vec<&str> = name.split_whitespace().collect();
     let lower: Vec<String> = ws.iter().map(|w| w.to_lowercase()).collect();
     let first = lower.first()?;
-    let marks = ['\'', '"', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}'];
     if first.starts_with(|c: char| !c.is_alphanumeric()) {
         return Some("opens with punctuation");
     }
-    if name.contains(&marks[2..]) {
+    let quote_mark = name.char_indices().any(|(i, c)| {
+        matches!(c, '\u{201c}' | '\u{201d}' | '"' | '\u{2018}')
+            || (c == '\u{2019}' && !name[..i].ends_with(char::is_alphabetic)) // not an apostrophe
+    });
+    if quote_mark {
         return Some("holds a quote mark");
     }
     if NOT_NP_START.contains(&first.as_str()) && lexicon::pronoun(ws[0]).is_none() {
@@ -449,9 +485,10 @@ pub fn speaker_shape_problem(name: &str) -> Option<&'static str> {
     if name.contains(['\u{2014}', '\u{2013}']) {
         return Some("holds a dateline or dash");
     }
+    let caps: Vec<bool> = ws.iter().map(|w| w.chars().next().is_some_and(char::is_uppercase)).collect();
     for i in 0..ws.len() {
         let w = lower[i].as_str();
-        if time_at(&lower, i) {
+        if time_at(&lower, &caps, i) {
             return Some("holds a time expression");
         }
         if i > 0

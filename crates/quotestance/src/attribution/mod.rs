@@ -179,8 +179,18 @@ impl Ctx<'_, '_> {
 
 fn is_org_like(s: &str) -> bool {
     let t = s.trim();
-    if !t.contains(' ') && (NOT_NP_START.contains(&t.to_lowercase().as_str()) || matches!(t, "The" | "A" | "An")) {
-        return false; // "In", "The", "And": a fragment, not a name
+    if !t.contains(' ')
+        && (NOT_NP_START.contains(&t.to_lowercase().as_str()) || matches!(t, "The" | "A" | "An" | "I" | "We"))
+    {
+        return false; // "In", "The", "And", "I": a fragment, not a name
+    }
+    let last = t.split_whitespace().last().unwrap_or("");
+    let first = t.split_whitespace().next().unwrap_or("").to_lowercase();
+    if matches!(last, "the" | "of" | "and" | "for")
+        || NOT_NP_START.contains(&first.as_str())
+        || t.contains("\u{2019}ve")
+    {
+        return false; // "Among the", "They've"
     }
     let first_cap = t.chars().next().is_some_and(|c| c.is_uppercase());
     let lower = t.to_lowercase();
