@@ -590,7 +590,8 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
     let mut s = end_i;
     // back to a clause word or a comma that closes a leading adverbial ("In calling for X's
     // resignation, Senate leader Rob Ortt of Tonawanda told")
-    let adverbial = ADVERBIAL_OPENERS.contains(&ws[first].1.as_str());
+    let opener = ws[first].1.as_str();
+    let adverbial = ADVERBIAL_OPENERS.contains(&opener) || (opener.ends_with("ing") && opener.len() > 5);
     while s > first
         && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1))
         && !(adverbial && s < end_i && text[ws[s - 1].0.end..ws[s].0.start].contains(','))
@@ -931,8 +932,10 @@ fn clause_start(s: &Sentence<'_>, vi: usize) -> Option<usize> {
     if k < ws.len() && ws[k].1 == "that" {
         k += 1;
     }
-    // "said Jane Doe, leader of ...": an inverted attribution, not a clause
-    if k == vi + 1 && inverted_attribution(s, k) {
+    // "..., said Jane Doe, leader of ...": an inverted attribution, not a clause (not when the
+    // subject stands right before the verb: "Mr Holt said Jo Lee, the minister, had ...")
+    let after_comma = vi > 0 && s.text[s.ws[vi - 1].0.end..s.ws[vi].0.start].contains(',');
+    if k == vi + 1 && after_comma && inverted_attribution(s, k) {
         return None;
     }
     Some(k)
