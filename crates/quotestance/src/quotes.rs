@@ -249,7 +249,7 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
         .unwrap_or(rest.len());
     let clause = from..from + stop;
     let lead = text[clause.clone()].trim_start();
-    if let Some(dash) = lead.strip_prefix(['\u{2014}', '\u{2013}', '-']) {
+    if let Some(dash) = lead.strip_prefix(['\u{2014}', '\u{2013}', '\u{2015}', '-']) {
         // "— Jane Doe, leader of ..." lead-in
         let s = from + (text[clause.clone()].len() - dash.len());
         let src = trim(text, s..clause.end, &[',', ' ']);
@@ -259,8 +259,17 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
     if ws.is_empty() || ws.len() > 32 {
         return None;
     }
-    // "said X" / "X said" within the first words
-    for (k, (r, w)) in ws.iter().enumerate().take(9) {
+    // "said X" / "X said" within the first words; further after a name in apposition
+    // ("Scott Pruitt, the attorney general of Oklahoma, one of the states suing, said")
+    let apposition = text[ws[0].0.clone()].starts_with(char::is_uppercase) && ws.len() > 2 && {
+        let first_comma = text[clause.clone()].find(',').map(|i| clause.start + i);
+        first_comma.is_some_and(|c| ws.iter().take(4).any(|(r, _)| r.end == c))
+    };
+    let reach = if apposition { 25 } else { 9 };
+    for (k, (r, w)) in ws.iter().enumerate().take(reach) {
+        if k >= 9 && !(is_speech_verb(w) && text[ws[k - 1].0.end..r.start].contains(',')) {
+            continue;
+        }
         if is_speech_verb(w) {
             if k == 0 {
                 // said Cllr Smith, leader of ...
@@ -272,7 +281,7 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
                 }
                 return Some((r.clone(), src));
             }
-            let src = trim(text, clause.start..r.start, &[',', '\u{2014}', '\u{2013}']);
+            let src = trim(text, clause.start..r.start, &[',', '\u{2014}', '\u{2013}', '\u{2015}']);
             if src.is_empty() {
                 return None;
             }
@@ -334,7 +343,7 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
                 break;
             }
         }
-        let mut src = trim(text, sent_start..src_end, &[',', '\u{2014}', '\u{2013}']);
+        let mut src = trim(text, sent_start..src_end, &[',', '\u{2014}', '\u{2013}', '\u{2015}']);
         // "He also apologised on behalf of X, saying:" -> the subject is the sentence start
         if last_w.ends_with("ing") {
             let sub_end = text[src.clone()].find([',', ' ']).map(|i| src.start + i);
@@ -362,7 +371,7 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
                 return Some((ws[i].0.clone(), src));
             }
         }
-        let lead = trim(text, sent_start..core_end, &[',', '\u{2014}', '\u{2013}', '-']);
+        let lead = trim(text, sent_start..core_end, &[',', '\u{2014}', '\u{2013}', '\u{2015}', '-']);
         if ws.len() <= 12 && text[lead.clone()].chars().next().is_some_and(|c| c.is_uppercase()) {
             return Some((core_end..core_end, lead));
         }

@@ -402,7 +402,7 @@ fn is_number(w: &str) -> bool {
 
 /// The part after a dateline ("COLUMBIA, S.C. \u{2014} A state senator" -> "A state senator").
 fn after_dateline(text: &str, r: Range<usize>) -> Range<usize> {
-    match text[r.clone()].rfind(['\u{2014}', '\u{2013}']) {
+    match text[r.clone()].rfind(['\u{2014}', '\u{2013}', '\u{2015}']) {
         Some(i) => {
             let dash = text[r.start + i..].chars().next().map_or(1, char::len_utf8);
             let rest = trim(text, r.start + i + dash..r.end, &[' ']);
@@ -482,7 +482,7 @@ pub fn speaker_shape_problem(name: &str) -> Option<&'static str> {
     if name.matches('(').count() != name.matches(')').count() {
         return Some("an unclosed bracket");
     }
-    if name.contains(['\u{2014}', '\u{2013}']) {
+    if name.contains(['\u{2014}', '\u{2013}', '\u{2015}']) {
         return Some("holds a dateline or dash");
     }
     let caps: Vec<bool> = ws.iter().map(|w| w.chars().next().is_some_and(char::is_uppercase)).collect();
