@@ -12,6 +12,7 @@ pub const SPEECH_VERBS: &[&str] = &[
     "says",
     "say",
     "saying",
+    "tweeting",
     "told",
     "tells",
     "tell",

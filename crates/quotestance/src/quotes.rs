@@ -243,7 +243,10 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
                 _ => {}
             }
             matches!(c, '\n' | '"' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{00ab}' | ';' | '?' | '!')
-                || (c == '.' && depth == 0 && !crate::segment::ends_with_abbreviation(&rest[..=i]))
+                || (c == '.'
+                    && depth == 0
+                    && !crate::segment::ends_with_abbreviation(&rest[..=i])
+                    && !rest[i + 1..].starts_with(',')) // "Mitch McConnell, R-Ky., said"
         })
         .map(|(i, _)| i)
         .unwrap_or(rest.len());
@@ -573,7 +576,11 @@ fn joins_names(text: &str, ws: &[(Range<usize>, String)], i: usize) -> bool {
 /// pronoun that opens the sentence.
 fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: usize) -> Option<Range<usize>> {
     let mut end_i = vi;
-    while end_i > 0 && AUXILIARIES.contains(&ws[end_i - 1].1.as_str()) {
+    // auxiliaries and adverbs ("has also", "forcefully") between the subject and its verb
+    let adverb = |(r, w): &(Range<usize>, String)| {
+        w.len() > 5 && w.ends_with("ly") && text[r.clone()] == *w && !matches!(w.as_str(), "family" | "assembly")
+    };
+    while end_i > 0 && (AUXILIARIES.contains(&ws[end_i - 1].1.as_str()) || adverb(&ws[end_i - 1])) {
         end_i -= 1;
     }
     let first = ws.iter().position(|(r, _)| r.start >= clause_start)?;
@@ -923,9 +930,17 @@ fn clause_start(s: &Sentence<'_>, vi: usize) -> Option<usize> {
     let ws = &s.ws;
     let mut k = vi + 1;
     if ws[vi].1 == "told" || ws[vi].1 == "tells" {
-        // "told the BBC (that)": the clause starts after "that"
-        let t = ws[k..].iter().take(8).position(|(_, w)| w == "that")?;
-        return Some(k + t + 1);
+        // "told the BBC (that)": the clause starts after "that", or at its subject pronoun
+        // ("told the forum he was ...")
+        if let Some(t) = ws[k..].iter().take(8).position(|(_, w)| w == "that") {
+            return Some(k + t + 1);
+        }
+        let pronoun = |w: &str| matches!(w, "he" | "she" | "they" | "it" | "we" | "i");
+        let passive = vi > 0 && matches!(ws[vi - 1].1.as_str(), "been" | "was" | "were" | "is" | "are" | "be");
+        if passive {
+            return None;
+        }
+        return ws[k..].iter().take(5).skip(1).position(|(_, w)| pronoun(w)).map(|t| k + 1 + t);
     }
     // "said on Monday", "said last night", "said in a statement that", "said at a
     // meeting that": skip time words; a prepositional phrase needs a "that" after it

@@ -334,8 +334,13 @@ fn resolve(
     let text = cx.text;
     let src = core_of(text, src);
     let s = text[src.clone()].trim();
-    if lexicon::is_outlet(s) {
-        return None; // "told Sky News", "according to the Herald": the outlet reports, it does not speak
+    // "told Sky News", "according to the Herald": the outlet reports, it does not speak; "the
+    // Times wrote" is the paper's own word
+    let cue = q.cue.as_ref().map(|c| text[c.clone()].to_lowercase()).unwrap_or_default();
+    if lexicon::is_outlet(s)
+        && (cue.is_empty() || cue.starts_with("told") || cue.starts_with("tell") || cue.contains("according"))
+    {
+        return None;
     }
     let lower = s.to_lowercase();
     // 1. a named person inside the source phrase (not a possessor: "Smith's spokesman"; not in
