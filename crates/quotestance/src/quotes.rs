@@ -228,6 +228,18 @@ fn is_speech_verb(w: &str) -> bool {
     SPEECH_VERBS.contains(&w)
 }
 
+/// Whether the quote that closes at `close_end` ends with punctuation an attribution follows, or
+/// a comma or dash follows it.
+fn closed_for_attribution(text: &str, close_end: usize) -> bool {
+    let inside = text[..close_end].trim_end_matches(is_quote_mark);
+    inside.ends_with([',', '?', '!', '.', '\u{2026}'])
+        || text[close_end..].trim_start().starts_with([',', '\u{2014}', '\u{2013}', '\u{2015}'])
+}
+
+fn is_quote_mark(c: char) -> bool {
+    matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}' | '\u{00ab}' | '\u{00bb}')
+}
+
 /// The attribution clause after a closing mark: `, he said`, `, said Cllr Smith`, `— Jane Doe`.
 fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usize>, Range<usize>)> {
     let rest = &text[from..limit];
@@ -275,7 +287,10 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
         }
         if is_speech_verb(w) {
             if k == 0 {
-                // said Cllr Smith, leader of ...
+                // said Cllr Smith, leader of ... (not "suggests that ...": a clause, not a name)
+                if ws.get(1).is_some_and(|(_, w)| w == "that") {
+                    return None;
+                }
                 let after = r.end..clause.end;
                 let src_end = text[after.clone()].find(',').map(|i| after.start + i).unwrap_or(after.end);
                 let src = trim(text, after.start..src_end, &[',']);
@@ -461,6 +476,10 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
             prev_close = close_end;
             continue;
         }
+        // an attribution follows a quote that a comma, question or exclamation closes ('"...,"
+        // Smith said', '"...", said Smith'), not one the sentence runs on from ('"a mistake" to
+        // use private email while ..., but she denied'); either still says speech is reported
+        let after = after.filter(|_| closed_for_attribution(text, close_end));
         let (cue, source) = match (after, before) {
             (Some(a), _) => (Some(a.0), Some(a.1)),
             (None, Some(b)) => (Some(b.0), Some(b.1)),
