@@ -27,6 +27,8 @@ pub const SPEECH_VERBS: &[&str] = &[
     "claiming",
     "insisted",
     "insists",
+    "boasted",
+    "boasts",
     "insist",
     "insisting",
     "denied",

@@ -271,7 +271,7 @@ fn attribution_after(text: &str, from: usize, limit: usize) -> Option<(Range<usi
         return (!src.is_empty()).then_some((s..s, src));
     }
     let ws = lower_words(text, clause.clone());
-    if ws.is_empty() || ws.len() > 32 {
+    if ws.is_empty() {
         return None;
     }
     // "said X" / "X said" within the first words; further after a name in apposition
@@ -364,6 +364,15 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
         let mut src = trim(text, sent_start..src_end, &[',', '\u{2014}', '\u{2013}', '\u{2015}']);
         // "He also apologised on behalf of X, saying:" -> the subject is the sentence start
         if last_w.ends_with("ing") {
+            // after a leading adverbial ("During a speech, Trump attacked X, saying:")
+            let opener = text[src.clone()].split_whitespace().next().unwrap_or("").to_lowercase();
+            if ADVERBIAL_OPENERS.contains(&opener.as_str())
+                || matches!(opener.as_str(), "with" | "as" | "when" | "while")
+            {
+                if let Some(c) = text[src.clone()].find(", ") {
+                    src = src.start + c + 2..src.end;
+                }
+            }
             let sub_end = text[src.clone()].find([',', ' ']).map(|i| src.start + i);
             if let Some(e) = sub_end {
                 let first = words(text, src.clone());

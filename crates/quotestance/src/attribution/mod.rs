@@ -283,7 +283,7 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
     // the clause the verb stands in: after a leading adverbial or subordinate clause
     let mut first = 0;
     if NOT_NP_START.contains(&lower.first()?.as_str()) || lexicon::CLAUSE_OPENERS.contains(&lower[0].as_str()) {
-        first = (1..verb).rev().find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
+        first = (1..verb).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
     }
     let mut end = verb;
     while end > first
@@ -295,9 +295,11 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
     // a passive ("was widely ridiculed") or a second verb ("outlined his plan and vowed")
     if end <= first
         || matches!(lower[end - 1].as_str(), "was" | "were" | "is" | "are" | "be" | "been" | "being" | "and")
-        || lower[first..end]
-            .iter()
-            .any(|w| matches!(w.as_str(), "what" | "which" | "that" | "to" | "when" | "where" | "whom"))
+        || lower[first..end].iter().enumerate().any(|(k, w)| {
+            // "to" opens an infinitive, except in an apposition's role ("X, an adviser to Y,")
+            let in_apposition = text[ws[first].start..ws[first + k].start].contains(',');
+            matches!(w.as_str(), "what" | "which" | "that" | "when" | "where" | "whom") || (w == "to" && !in_apposition)
+        })
         || text[ws[first].start..ws[end - 1].end].contains(['"', '\u{201c}', '\u{201d}'])
     {
         return None;
