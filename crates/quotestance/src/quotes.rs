@@ -380,7 +380,10 @@ fn attribution_before(text: &str, seg: &Segmented, lo: usize, open: usize) -> Op
                     if crate::lexicon::pronoun(f.text).is_some() {
                         src = f.range();
                     } else {
-                        src = src.start..e.max(src.start);
+                        // the subject's capitalised run ("Dame Celia can be heard saying")
+                        let cap = |w: &crate::text::Tok<'_>| w.text.starts_with(char::is_uppercase);
+                        let run = first.iter().take(5).take_while(|w| cap(w)).last().map_or(e, |w| w.end);
+                        src = src.start..run;
                     }
                 }
             }
