@@ -420,10 +420,10 @@ fn after_dateline(text: &str, r: Range<usize>) -> Range<usize> {
 /// before it were quoted.
 fn after_closing_quote(text: &str, r: Range<usize>) -> Range<usize> {
     let s = &text[r.clone()];
-    let closing = s
+    let mut closing = s
         .char_indices()
         .filter(|&(i, c)| matches!(c, '\u{201d}' | '"') || (c == '\u{2019}' && s[..i].ends_with([',', '.', '!', '?'])));
-    match closing.last() {
+    match closing.next_back() {
         Some((i, c)) => {
             let rest = trim(text, r.start + i + c.len_utf8()..r.end, &[' ', ',']);
             if rest.is_empty() {
