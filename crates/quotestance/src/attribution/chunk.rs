@@ -405,14 +405,19 @@ fn after_dateline(text: &str, r: Range<usize>) -> Range<usize> {
     match text[r.clone()].rfind(['\u{2014}', '\u{2013}', '\u{2015}']) {
         Some(i) => {
             let dash = text[r.start + i..].chars().next().map_or(1, char::len_utf8);
-            let rest = trim(text, r.start + i + dash..r.end, &[' ']);
-            if rest.is_empty() {
-                r
-            } else {
-                rest
-            }
+            rest_after(text, r.clone(), r.start + i + dash, &[' '])
         }
         None => r,
+    }
+}
+
+/// The words of `r` after byte `at`, trimmed of `extra`; all of `r` when none are left.
+fn rest_after(text: &str, r: Range<usize>, at: usize, extra: &[char]) -> Range<usize> {
+    let rest = trim(text, at..r.end, extra);
+    if rest.is_empty() {
+        r
+    } else {
+        rest
     }
 }
 
@@ -424,14 +429,7 @@ fn after_closing_quote(text: &str, r: Range<usize>) -> Range<usize> {
         .char_indices()
         .filter(|&(i, c)| matches!(c, '\u{201d}' | '"') || (c == '\u{2019}' && s[..i].ends_with([',', '.', '!', '?'])));
     match closing.next_back() {
-        Some((i, c)) => {
-            let rest = trim(text, r.start + i + c.len_utf8()..r.end, &[' ', ',']);
-            if rest.is_empty() {
-                r
-            } else {
-                rest
-            }
-        }
+        Some((i, c)) => rest_after(text, r.clone(), r.start + i + c.len_utf8(), &[' ', ',']),
         None => r,
     }
 }
