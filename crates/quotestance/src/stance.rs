@@ -101,7 +101,7 @@ pub trait StanceClassifier: Send + Sync {
 }
 
 static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(resign\w*|step(s|ped|ping)? (down|aside)|stand(s|ing)? down|stood down|quit|go now|must go|should go|has to go|have to go|needs? to go|to go\b|her going|his going|their going|be sacked|sack (him|her|them)|be removed|remove (him|her|them)|consider(ing)? (his|her|their) (position|future)|time (is|was) up|make way|be replaced|be fired|fire (him|her)|oust\w*|sweep them out|clear out|out of office|vacate|relinquish|lose (his|her) job|walk away)\b").expect("regex")
+    Regex::new(r"(?i)\b(resign\w*|step(s|ped|ping)? (down|aside)|stand(s|ing)? down|stood down|quit|go now|must go|should go|has to go|have to go|needs? to go|to go\b|her going|his going|their going|be sacked|sack (him|her|them)|be removed|remove (him|her|them)|consider(ing)? (his|her|their) (position|future)|time (is|was) up|make way|be replaced|be fired|fire (him|her)|oust\w*|sweep them out|clear out|out of office|vacate|relinquish|lose (his|her) job|walk away|stand aside|removal|dismissal|replac\w* (him|her|them)|(is|are) replaced|dismiss (him|her|them)|be dismissed|ouster|call it a day|withdraw\w* (his|her|their) (nomination|candidacy|name)|withdraw\w* from the (race|contest|election))\b").expect("regex")
 });
 static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(must|should|needs? to|has to|have to|ought|call(s|ed|ing)? (for|on|upon)|urg\w+|demand\w*|time for|time to|right thing|in favour of|petition|motion|should have|would have|only option|honourable thing|do the decent thing|no choice but|if (he|she|they) had any)\b").expect("regex")
@@ -110,7 +110,7 @@ static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
 /// "his position is untenable", "she should be shown the door", "it's time for a
 /// change", "he can't stay", "do the honourable thing".
 static IDIOM_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of)\b").expect("regex")
+    Regex::new(r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of|(ask|asks|asked|asking|want|wants|wanted|expect|expects|expected) (\S+ ){1,3}to (resign|step down|stand down|step aside|stand aside|quit|submit (his|her|their) resignation|withdraw)|(cannot|can't|can’t|hard to|difficult to|fail to|don't|don’t|do not) see how (he|she|they|the \w+( \w+)?|[A-Z][\w-]+( [A-Z][\w-]+)?) (can|could) (stay|remain|continue|survive)|needs? (a )?(new|fresh) (leader|leadership|faces)|new faces (are|were) needed|deserves? (better|new) leadership|heads (to|must|should|will|need to) roll|clean (the |out the )?house|wholesale change)\b").expect("regex")
 });
 static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)").expect("regex")
@@ -127,6 +127,12 @@ static REPORTED_CALL: LazyLock<Regex> = LazyLock::new(|| {
 static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not|won't|will not|no intention of|refuse\w*|have no plans to|am not going to|not going to|never) (resign\w*|step\w* down|stand\w* down|quit\w*|go anywhere|going anywhere|walk away)\b|\bnot going anywhere\b|\b(intend|determined|going) to (continue|stay|carry on|see (this|it) through)\b").expect("regex")
 });
+/// The speaker refusing to go, in the first person ("I will not resign") or as reported
+/// speech about themself ("he won't step down"): only the person at issue says this, so it is a
+/// rebuttal even when the article's targets missed them.
+static SELF_REFUSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(i|i'm|i’m|he|she|he's|she's|he’s|she’s|they|we) (won't|won’t|will not|wouldn't|wouldn’t|would not|am not|is not|isn't|isn’t|was not|wasn't|wasn’t|not|have no intention of|has no intention of|had no intention of|have no plans to|has no plans to|never|refuse[sd]? to|do not intend to|don't intend to|don’t intend to|does not intend to|doesn't intend to|doesn’t intend to|(do|does|did) not plan to|(don't|doesn't|didn't|don’t|doesn’t|didn’t) plan to)( be)?( going to| intending to| planning to)? (resign\w*|step\w* (down|aside)|stand\w* (down|aside)|quit\w*|go(ing)? anywhere|walk\w* away)\b|\bI('m|’m| am) not going anywhere\b").expect("regex")
+});
 static DEFENSIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b").expect("regex")
 });
@@ -137,7 +143,7 @@ static ACKNOWLEDGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("regex")
 });
 static SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|politic\w*|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
+    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|(retains?|retained|has|have|had|expressed?|expressing) (his|her|their|our|my|full|every|complete|total) ?(full )?confidence in|(strong|full|unwavering|continued|continuing|total) support (for|of)|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|playing (party |petty )?politics|political (blame[- ]?games?|games?|stunts?|points?)|politically motivated|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|(his|her|their) integrity|with (great )?integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
 });
 
 /// The rule classifier: lexical patterns over the quote and its cue.
@@ -163,6 +169,7 @@ impl RuleStance {
         // the same wordings that keep the rules themselves from a call
         let q = x.quote;
         x.speaker_is_target
+            || SELF_REFUSE.is_match(q)
             || x.speaker_is_report
             || (REPORTED_CALL.is_match(q) && SUPPORT.is_match(q))
             || OPPOSE_CALL.is_match(q)
@@ -181,7 +188,7 @@ impl RuleStance {
         let qc = format!("{} {}", x.cue, q);
         let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
         let demand = DEMAND.is_match(&qc);
-        if x.speaker_is_target {
+        if x.speaker_is_target || (x.has_speaker && SELF_REFUSE.is_match(q)) {
             // the person at issue answering: a rebuttal unless they only acknowledge or apologise
             if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
                 return Rule::TargetRefuses;
@@ -411,6 +418,19 @@ pub fn callers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<Attribu
         .collect()
 }
 
+/// The persons who refuse to go in some quote of theirs ([`SELF_REFUSE`]), in order of first refusal.
+pub fn self_refusers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<Attribution>]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (q, a) in quotes.iter().zip(speakers) {
+        if let Some(p) = a.as_ref().and_then(|a| a.person) {
+            if !out.contains(&p) && SELF_REFUSE.is_match(&text[q.content.clone()]) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Words of accountability news: criticism, blame, scandal, a call, an inquiry.
 static CONTROVERSY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(critic\w*|criticis\w*|criticiz\w*|under (fire|pressure)|scandal\w*|backlash|outrage\w*|condemn\w*|damning|failing\w*|failures?|failed to|blam\w*|accus\w*|allegation\w*|misconduct|apologi[sz]\w*|inquiry|investigation|resign\w*|step(s|ped)? (down|aside)|stand(s)? down|no[- ]confidence|calls? (for|on)|under scrutiny|furore|row over|embattled|disgrace\w*|defend(s|ed|ing)|hit(s)? back|inadequate|watchdog|controvers\w*|anger|angry|protest\w*|review found|mismanag\w*|negligen\w*)\b").expect("regex")
@@ -449,6 +469,11 @@ pub fn article_targets(
     // callers are not targets
     let mut ids: Vec<usize> = (0..count.len()).filter(|&i| count[i] > 0 && !callers.contains(&i)).collect();
     ids.sort_by_key(|&i| (std::cmp::Reverse(count[i]), people.people[i].mentions.first().map(|m| m.start)));
+    // a speaker who refuses to go is the person at issue, first of all
+    for p in self_refusers(text, quotes, speakers).into_iter().rev() {
+        ids.retain(|&i| i != p);
+        ids.insert(0, p);
+    }
     if ids.is_empty() && !any_call && is_controversy(text) {
         // no call at all, but criticism: the person at issue is the most-mentioned person (news is
         // about them). Ordinary news (a budget, earnings, a campaign) has no person at issue, so its
