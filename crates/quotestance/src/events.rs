@@ -45,5 +45,26 @@ pub fn resignation_calls(quotes: &[Quote]) -> Vec<ResignationCall> {
             }),
         }
     }
+    drop_lede_descriptions(&mut out);
     out
+}
+
+/// "A former city councillor has called for the chief to go ... Entrepreneur Bill Scollie said":
+/// a lede's singular indefinite description is the person the article names later, so a call
+/// it makes is dropped where a named person makes a call on the same target.
+fn drop_lede_descriptions(calls: &mut Vec<ResignationCall>) {
+    let indefinite = |c: &ResignationCall| {
+        let first = c.caller.split_whitespace().next().unwrap_or("").to_lowercase();
+        c.caller_person.is_none() && (first == "a" || first == "an")
+    };
+    let same_target = |a: &ResignationCall, b: &ResignationCall| match (a.target_person, b.target_person) {
+        (Some(x), Some(y)) => x == y,
+        _ => key(&a.target) == key(&b.target),
+    };
+    let keep: Vec<bool> = calls
+        .iter()
+        .map(|c| !indefinite(c) || !calls.iter().any(|o| o.caller_person.is_some() && same_target(o, c)))
+        .collect();
+    let mut it = keep.into_iter();
+    calls.retain(|_| it.next().unwrap_or(true));
 }
