@@ -68,3 +68,24 @@ fn drop_lede_descriptions(calls: &mut Vec<ResignationCall>) {
     let mut it = keep.into_iter();
     calls.retain(|_| it.next().unwrap_or(true));
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Document, Pipeline};
+
+    #[test]
+    fn a_lede_description_is_the_named_caller() {
+        // invented: the lede's "A former councillor" is Jo Finch, named later
+        let text = "A former councillor has called for police chief Sam Reed to resign. \
+                    Businessman Jo Finch said Reed should step down now.";
+        let out = Pipeline::rules().annotate(&Document::new("c", text)).unwrap();
+        let callers: Vec<&str> = out.resignation_calls.iter().map(|c| c.caller.as_str()).collect();
+        assert_eq!(callers.len(), 1, "{:#?}", out.resignation_calls);
+        assert!(callers[0].ends_with("Jo Finch"), "{callers:?}");
+        // with no named caller the description stays
+        let out = Pipeline::rules()
+            .annotate(&Document::new("c", "A former councillor has called for police chief Sam Reed to resign."))
+            .unwrap();
+        assert_eq!(out.resignation_calls.len(), 1, "{:#?}", out.resignation_calls);
+    }
+}

@@ -436,11 +436,18 @@ static CONTROVERSY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(critic\w*|criticis\w*|criticiz\w*|under (fire|pressure)|scandal\w*|backlash|outrage\w*|condemn\w*|damning|failing\w*|failures?|failed to|blam\w*|accus\w*|allegation\w*|misconduct|apologi[sz]\w*|inquiry|investigation|resign\w*|step(s|ped)? (down|aside)|stand(s)? down|no[- ]confidence|calls? (for|on)|under scrutiny|furore|row over|embattled|disgrace\w*|defend(s|ed|ing)|hit(s)? back|inadequate|watchdog|controvers\w*|anger|angry|protest\w*|review found|mismanag\w*|negligen\w*)\b").expect("regex")
 });
 
-/// Whether an article reads as accountability news: at least two words of
-/// [`CONTROVERSY`] (one "investigation" in a business story is not enough).
+/// Whether an article reads as accountability news: at least [`CONTROVERSY_MIN_WORDS`] words of
+/// [`CONTROVERSY`] (an "investigation" and a "criticism" in a business story are not enough).
 pub fn is_controversy(text: &str) -> bool {
-    CONTROVERSY.find_iter(text).nth(1).is_some()
+    CONTROVERSY.find_iter(text).nth(CONTROVERSY_MIN_WORDS - 1).is_some()
 }
+
+/// How many words of [`CONTROVERSY`] make an article with no call about someone's conduct, so
+/// that its most-mentioned person is the person at issue. Two are too few on real copy: court
+/// reports, campaigns and company news mention an "investigation" or "criticism" in passing, and
+/// their main speaker's words became rebuttals (real train: 33 false rebuttals against 31 right
+/// ones; with four, real train rebuttal F1 0.512 -> 0.594 and the corpus test split unchanged).
+const CONTROVERSY_MIN_WORDS: usize = 4;
 
 /// The people whose position is at issue in the article, most prominent first:
 /// persons named inside resignation-call quotes, never a caller ([`callers`]).
@@ -596,11 +603,53 @@ mod tests {
     }
 
     #[test]
-    fn controversy_needs_two_words_of_accountability_news() {
-        assert!(is_controversy("The mayor faced criticism and calls for her resignation."));
-        assert!(is_controversy("The minister defended the plan after a damning report."));
+    fn a_speaker_refusing_to_go_is_the_person_at_issue() {
+        // not found as a target by the article, yet refusing to go: a rebuttal
+        assert_eq!(st("I can say unequivocally that I will not resign.", "said", false), Stance::Rebuttal);
+        assert_eq!(st("she did not plan to step down from the seat", "said", false), Stance::Rebuttal);
+        assert_eq!(st("they have no intention of standing down", "say", false), Stance::Rebuttal);
+        // someone else saying another should not go is a defence, not a refusal
+        assert_eq!(st("He should not resign over this.", "said", false), Stance::Defence);
+        assert!(RuleStance.excludes_call(&StanceInput::bare("I won't step down, and I won't quit.", "said", false)));
+        // invented: the refuser is first among the article's targets, so all their answers are rebuttals
+        let text = "Cllr Ann Vale faces calls to go. \"I will not resign,\" Vale said. \
+                    \"The service is improving,\" Vale added.";
+        let out = crate::Pipeline::rules().annotate(&crate::Document::new("r", text)).unwrap();
+        let vale: Vec<_> =
+            out.quotes.iter().filter(|q| q.speaker.as_ref().is_some_and(|s| s.name.contains("Vale"))).collect();
+        assert_eq!(vale.len(), 2, "{:#?}", out.quotes);
+        assert!(vale.iter().all(|q| q.stance == Stance::Rebuttal), "{:#?}", out.quotes);
+    }
+
+    #[test]
+    fn calls_by_removal_replacement_and_idiom() {
+        assert_eq!(st("the Council to dismiss her", "called on", false), Stance::CallToResign);
+        assert_eq!(st("the chair's removal", "calling for", false), Stance::CallToResign);
+        assert_eq!(
+            st("the president to withdraw from the race for re-election", "calls for", false),
+            Stance::CallToResign
+        );
+        assert_eq!(st("the Government should take action and replace him", "said", false), Stance::CallToResign);
+        assert_eq!(st("I cannot see how the minister can stay in his post", "said", false), Stance::CallToResign);
+        assert_eq!(st("We are asking Mr Doe to submit his resignation", "said", false), Stance::CallToResign);
+        assert_eq!(st("the club needs new leadership", "said", false), Stance::CallToResign);
+        assert_eq!(st("The council retains its full confidence in the commissioner", "said", false), Stance::Defence);
+        assert_eq!(st("She was asked whether she would resign.", "said", false), Stance::Other);
+        assert_eq!(st("Political leaders must take responsibility.", "said", false), Stance::Other);
+    }
+
+    #[test]
+    fn controversy_needs_four_words_of_accountability_news() {
+        assert!(is_controversy("The embattled mayor faced criticism and calls for her resignation."));
+        assert!(is_controversy(
+            "Under fire after a damning report, the minister defended the plan and rejected the criticism."
+        ));
         assert!(!is_controversy("The company said quarterly revenue rose 12 percent, beating forecasts."));
         assert!(!is_controversy("Police opened an investigation into the theft."), "one word is not enough");
+        assert!(
+            !is_controversy("The judge rejected criticism of the sentence after the investigation and the inquiry."),
+            "three words in passing are not enough"
+        );
     }
 
     #[test]
@@ -613,7 +662,10 @@ mod tests {
         assert!(!out.quotes.is_empty());
         assert!(out.quotes.iter().all(|q| q.stance == Stance::Other), "{:#?}", out.quotes);
         // the same speaker under fire: now she is the person at issue and answers
-        let text = text.replace("unveiled the budget on Tuesday.", "defended the budget on Tuesday after criticism.");
+        let text = text.replace(
+            "unveiled the budget on Tuesday.",
+            "defended the budget on Tuesday, under fire after a damning watchdog report.",
+        );
         let out = nlp.annotate(&crate::Document::new("b", &text)).unwrap();
         assert!(out.quotes.iter().any(|q| q.stance == Stance::Rebuttal), "{:#?}", out.quotes);
     }
