@@ -143,7 +143,7 @@ static ACKNOWLEDGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("regex")
 });
 static SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|(retains?|retained|has|have|had|expressed?|expressing) (his|her|their|our|my|full|every|complete|total) ?(full )?confidence in|(strong|full|unwavering|continued|continuing|total) support (for|of)|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|playing (party |petty )?politics|political (blame[- ]?games?|games?|stunts?|points?)|politically motivated|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|(his|her|their) integrity|with (great )?integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
+    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|(retains?|retained|has|have|had|expressed?|expressing) ((his|her|their|our|my|its|full|every|complete|total) )?(full )?confidence in|(still|fully|firmly|squarely|right|remains?|stand(s|ing)?|we're|we’re|are|is) behind (him|her|them|our|their|his|the (chief|mayor|leader|minister|commissioner|premier|president|chair\w*))|(is|'s|’s) going nowhere|everyone makes mistakes|too good to lose|accept\w* (his|her|their) apology|typical (\w+ )?(games|politics)|(strong|full|unwavering|continued|continuing|total) support (for|of)|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|playing (party |petty )?politics|political (blame[- ]?games?|games?|stunts?|points?)|politically motivated|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|(his|her|their) integrity|with (great )?integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
 });
 
 /// The rule classifier: lexical patterns over the quote and its cue.
@@ -214,7 +214,8 @@ impl RuleStance {
         {
             return Rule::Call;
         }
-        if SUPPORT.is_match(q) {
+        // a question ("Do you have confidence in the leadership?") asks for support, it gives none
+        if SUPPORT.is_match(q) && !q.trim_end().ends_with('?') {
             return Rule::Support;
         }
         Rule::Nothing
@@ -634,6 +635,8 @@ mod tests {
         assert_eq!(st("We are asking Mr Doe to submit his resignation", "said", false), Stance::CallToResign);
         assert_eq!(st("the club needs new leadership", "said", false), Stance::CallToResign);
         assert_eq!(st("The council retains its full confidence in the commissioner", "said", false), Stance::Defence);
+        assert_eq!(st("he has confidence in Doe and accepts his apology", "says", false), Stance::Defence);
+        assert_eq!(st("Do you have confidence in the chair?", "asked", false), Stance::Other);
         assert_eq!(st("She was asked whether she would resign.", "said", false), Stance::Other);
         assert_eq!(st("Political leaders must take responsibility.", "said", false), Stance::Other);
     }
