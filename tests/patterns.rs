@@ -101,6 +101,15 @@ fn indirect_calls_urges_accusations_and_that_clauses() {
         ),
         ("Mr Dean Holt said in a statement that he had done nothing wrong.", "he had done nothing wrong", "Dean Holt"),
         ("According to Ms Rita Shaw, the figures were never checked.", "the figures were never checked", "Rita Shaw"),
+        // progressive, not passive
+        ("Mayor Dan Roe is calling on Cllr Sam Lee to resign.", "Cllr Sam Lee to resign", "Dan Roe"),
+        ("The union wants Cllr Sam Lee to resign.", "Cllr Sam Lee to resign", "The union"),
+        (
+            "City leaders ask Cllr Sam Lee to hand in his resignation.",
+            "Cllr Sam Lee to hand in his resignation",
+            "City leaders",
+        ),
+        ("Cllr Lee reiterated that he would not resign.", "he would not resign", "Lee"),
     ];
     for (text, span, speaker) in cases {
         let (q, kind, sp) = one(text);
@@ -113,6 +122,7 @@ fn indirect_calls_urges_accusations_and_that_clauses() {
 fn pointing_back_and_passives_are_not_reported_speech() {
     assert!(quotes("Cllr Ross dismissed the calls.").is_empty());
     assert!(quotes("Councillor urged to quit after damning report").is_empty());
+    assert!(quotes("Cllr Lee is urged to quit after damning report.").is_empty());
 }
 
 #[test]
@@ -228,6 +238,8 @@ fn calls_that_never_say_resign() {
         "The trust needs new leadership, and it needs it now.",
         "If he had any decency he would do the honourable thing and go.",
         "She cannot stay in post after this.",
+        "I cannot see how the chief executive can stay in his post.",
+        "The board should take action and replace him.",
     ] {
         let t =
             format!("Cllr Dana Price criticised the chief executive, Tom Hale.\n\u{201c}{q}\u{201d} said Cllr Price.");

@@ -829,9 +829,10 @@ fn urged_to(s: &Sentence<'_>) -> Option<Reported> {
             if s.quoted(ws[a].0.start) || b >= ws.len() || a == 0 {
                 continue;
             }
-            if matches!(ws[b].1.as_str(), "to" | "of" | "by")
-                || (a > 0 && matches!(ws[a - 1].1.as_str(), "was" | "were" | "been" | "being" | "is" | "are"))
-            {
+            // "is calling on" is progressive, not passive
+            let passive = !ws[a].1.ends_with("ing")
+                && matches!(ws[a - 1].1.as_str(), "was" | "were" | "been" | "being" | "is" | "are");
+            if matches!(ws[b].1.as_str(), "to" | "of" | "by") || passive {
                 continue; // passive ("was urged to quit") or headline: nobody speaks
             }
             let rest: Vec<&str> = ws[b..].iter().map(|(_, w)| w.as_str()).collect();

@@ -112,6 +112,11 @@ static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
 static IDIOM_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of|(ask|asks|asked|asking|want|wants|wanted|expect|expects|expected) (\S+ ){1,3}to (resign|step down|stand down|step aside|stand aside|quit|submit (his|her|their) resignation|withdraw)|(cannot|can't|can’t|hard to|difficult to|fail to|don't|don’t|do not) see how (he|she|they|the \w+( \w+)?|[A-Z][\w-]+( [A-Z][\w-]+)?) (can|could) (stay|remain|continue|survive)|needs? (a )?(new|fresh) (leader|leadership|faces)|new faces (are|were) needed|deserves? (better|new) leadership|heads (to|must|should|will|need to) roll|clean (the |out the )?house|wholesale change)\b").expect("regex")
 });
+/// Cues that ask for what follows ("called for", "urged", "wants X to"): a departure after one is
+/// demanded, as after "must".
+static URGING_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(call\w*|urg\w*|ask\w*|wants?|wanted|demand\w*|press\w*|request\w*|push\w*|begg?\w*|challeng\w*|appeal\w*)\b").expect("regex")
+});
 static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)").expect("regex")
 });
@@ -186,7 +191,8 @@ impl RuleStance {
     pub fn rule(&self, x: &StanceInput<'_>) -> Rule {
         let q = x.quote;
         let qc = format!("{} {}", x.cue, q);
-        let resign = RESIGN.is_match(q) || (x.cue.to_lowercase().contains("call") && RESIGN.is_match(&qc));
+        let urging = URGING_CUE.is_match(x.cue);
+        let resign = RESIGN.is_match(q) || (urging && RESIGN.is_match(&qc));
         let demand = DEMAND.is_match(&qc);
         if x.speaker_is_target || (x.has_speaker && SELF_REFUSE.is_match(q)) {
             // the person at issue answering: a rebuttal unless they only acknowledge or apologise
@@ -209,9 +215,7 @@ impl RuleStance {
                 Rule::CallDisclaimed
             };
         }
-        if ((resign && (demand || x.cue.to_lowercase().contains("call"))) || IDIOM_CALL.is_match(q))
-            && !NEGATED_CALL.is_match(q)
-        {
+        if ((resign && (demand || urging)) || IDIOM_CALL.is_match(q)) && !NEGATED_CALL.is_match(q) {
             return Rule::Call;
         }
         // a question ("Do you have confidence in the leadership?") asks for support, it gives none
