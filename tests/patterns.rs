@@ -110,6 +110,7 @@ fn indirect_calls_urges_accusations_and_that_clauses() {
             "City leaders",
         ),
         ("Cllr Lee reiterated that he would not resign.", "he would not resign", "Lee"),
+        ("Cllr Sam Lee has vowed to stay the course amid the pressure.", "to stay the course", "Lee"),
     ];
     for (text, span, speaker) in cases {
         let (q, kind, sp) = one(text);

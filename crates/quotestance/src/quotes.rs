@@ -736,7 +736,7 @@ fn indirect_in_sentence(
     if s.ws.len() < 4 {
         return;
     }
-    let found = [called_for(&s), urged_to(&s), according_to(&s), said_that(&s), said_at_end(&s)];
+    let found = [called_for(&s), urged_to(&s), vowed_to(&s), according_to(&s), said_that(&s), said_at_end(&s)];
     let mut found: Vec<QuoteCandidate> = found.into_iter().flatten().filter_map(|r| s.candidate(r, para)).collect();
     // the earliest cue of the sentence wins: later cues sit inside its clause
     found.sort_by_key(|q| q.cue.as_ref().map(|c| c.start).unwrap_or(usize::MAX));
@@ -851,6 +851,19 @@ fn urged_to(s: &Sentence<'_>) -> Option<Reported> {
         }
     }
     None
+}
+
+/// A vow reported as an infinitive: "X vowed to fight on" (span "to fight on", the annotation
+/// conventions keep the "to"). Only with a subject that speaks.
+fn vowed_to(s: &Sentence<'_>) -> Option<Reported> {
+    const VOWS: &[&str] = &["vowed", "vows", "vowing", "pledged", "pledges", "promised", "promises"];
+    let ws = &s.ws;
+    let a = (1..ws.len().saturating_sub(2))
+        .find(|&i| VOWS.contains(&ws[i].1.as_str()) && ws[i + 1].1 == "to" && !s.quoted(ws[i].0.start))?;
+    let start = ws[a + 1].0.start;
+    let end = clause_end(s.text, start, s.range.end, true);
+    let source = subject(s.text, ws, s.range.start, a)?;
+    Some(Reported { content: start..end, cue: ws[a].0.clone(), source: Some(source) })
 }
 
 /// "according to X, CLAUSE" and "CLAUSE, according to X" (not when X is a news outlet: what

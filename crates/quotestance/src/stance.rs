@@ -136,7 +136,7 @@ static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// speech about themself ("he won't step down"): only the person at issue says this, so it is a
 /// rebuttal even when the article's targets missed them.
 static SELF_REFUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(i|i'm|i’m|he|she|he's|she's|he’s|she’s|they|we) (won't|won’t|will not|wouldn't|wouldn’t|would not|am not|is not|isn't|isn’t|was not|wasn't|wasn’t|not|have no intention of|has no intention of|had no intention of|have no plans to|has no plans to|never|refuse[sd]? to|do not intend to|don't intend to|don’t intend to|does not intend to|doesn't intend to|doesn’t intend to|(do|does|did) not plan to|(don't|doesn't|didn't|don’t|doesn’t|didn’t) plan to)( be)?( going to| intending to| planning to)? (resign\w*|step\w* (down|aside)|stand\w* (down|aside)|quit\w*|go(ing)? anywhere|walk\w* away)\b|\bI('m|’m| am) not going anywhere\b").expect("regex")
+    Regex::new(r"(?i)\b(i|i'm|i’m|he|she|he's|she's|he’s|she’s|they|we) (won't|won’t|will not|wouldn't|wouldn’t|would not|am not|is not|isn't|isn’t|was not|wasn't|wasn’t|not|have no intention of|has no intention of|had no intention of|have no plans to|has no plans to|never|refuse[sd]? to|do not intend to|don't intend to|don’t intend to|does not intend to|doesn't intend to|doesn’t intend to|(do|does|did) not plan to|(don't|doesn't|didn't|don’t|doesn’t|didn’t) plan to)( be)?( going to| intending to| planning to)? (resign\w*|step\w* (down|aside)|stand\w* (down|aside)|quit\w*|go(ing)? anywhere|walk\w* away)\b|\bI('m|’m| am) not going anywhere\b|^to (stay the course|fight on|stay on|carry on|remain in (office|post|the (role|job|post)))\b").expect("regex")
 });
 static DEFENSIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b").expect("regex")
@@ -613,6 +613,7 @@ mod tests {
         assert_eq!(st("I can say unequivocally that I will not resign.", "said", false), Stance::Rebuttal);
         assert_eq!(st("she did not plan to step down from the seat", "said", false), Stance::Rebuttal);
         assert_eq!(st("they have no intention of standing down", "say", false), Stance::Rebuttal);
+        assert_eq!(st("to fight on and remain in office", "vowed", false), Stance::Rebuttal);
         // someone else saying another should not go is a defence, not a refusal
         assert_eq!(st("He should not resign over this.", "said", false), Stance::Defence);
         assert!(RuleStance.excludes_call(&StanceInput::bare("I won't step down, and I won't quit.", "said", false)));
