@@ -8,6 +8,14 @@ fn key(s: &str) -> String {
     s.to_lowercase().split_whitespace().last().unwrap_or("").to_string()
 }
 
+/// Two targets are one: the same people record, else names with the same last word.
+fn same_target(a: Option<usize>, a_name: &str, b: Option<usize>, b_name: &str) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y,
+        _ => key(a_name) == key(b_name),
+    }
+}
+
 /// Runs the events stage over the labelled quotes.
 pub fn resignation_calls(quotes: &[Quote]) -> Vec<ResignationCall> {
     let mut out: Vec<ResignationCall> = Vec::new();
@@ -23,11 +31,7 @@ pub fn resignation_calls(quotes: &[Quote]) -> Vec<ResignationCall> {
                 (Some(a), Some(b)) => a == b,
                 _ => key(&c.caller) == key(&sp.name) && c.caller.eq_ignore_ascii_case(&sp.name),
             };
-            let target = match (c.target_person, tg.person) {
-                (Some(a), Some(b)) => a == b,
-                _ => key(&c.target) == key(&tg.name),
-            };
-            caller && target
+            caller && same_target(c.target_person, &c.target, tg.person, &tg.name)
         };
         let score = q.stance_score * sp.score.max(0.5);
         match out.iter_mut().find(|c| same(c)) {
@@ -57,14 +61,12 @@ fn drop_lede_descriptions(calls: &mut Vec<ResignationCall>) {
         let first = c.caller.split_whitespace().next().unwrap_or("").to_lowercase();
         c.caller_person.is_none() && (first == "a" || first == "an")
     };
-    let same_target = |a: &ResignationCall, b: &ResignationCall| match (a.target_person, b.target_person) {
-        (Some(x), Some(y)) => x == y,
-        _ => key(&a.target) == key(&b.target),
+    let named_caller_of = |c: &ResignationCall| {
+        calls
+            .iter()
+            .any(|o| o.caller_person.is_some() && same_target(o.target_person, &o.target, c.target_person, &c.target))
     };
-    let keep: Vec<bool> = calls
-        .iter()
-        .map(|c| !indefinite(c) || !calls.iter().any(|o| o.caller_person.is_some() && same_target(o, c)))
-        .collect();
+    let keep: Vec<bool> = calls.iter().map(|c| !indefinite(c) || !named_caller_of(c)).collect();
     let mut it = keep.into_iter();
     calls.retain(|_| it.next().unwrap_or(true));
 }

@@ -231,13 +231,9 @@ fn is_speech_verb(w: &str) -> bool {
 /// Whether the quote that closes at `close_end` ends with punctuation an attribution follows, or
 /// a comma or dash follows it.
 fn closed_for_attribution(text: &str, close_end: usize) -> bool {
-    let inside = text[..close_end].trim_end_matches(is_quote_mark);
+    let inside = text[..close_end].trim_end_matches(|c| family(c).is_some());
     inside.ends_with([',', '?', '!', '.', '\u{2026}'])
         || text[close_end..].trim_start().starts_with([',', '\u{2014}', '\u{2013}', '\u{2015}'])
-}
-
-fn is_quote_mark(c: char) -> bool {
-    matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}' | '\u{00ab}' | '\u{00bb}')
 }
 
 /// The attribution clause after a closing mark: `, he said`, `, said Cllr Smith`, `— Jane Doe`.
