@@ -105,12 +105,12 @@ fn indirect_calls_urges_accusations_and_that_clauses() {
         ("Mayor Dan Roe is calling on Cllr Sam Lee to resign.", "Cllr Sam Lee to resign", "Dan Roe"),
         ("The union wants Cllr Sam Lee to resign.", "Cllr Sam Lee to resign", "The union"),
         (
-            "City leaders ask Cllr Sam Lee to hand in his resignation.",
-            "Cllr Sam Lee to hand in his resignation",
-            "City leaders",
+            "Residents ask Cllr Sam Lee to hand back his chain of office.",
+            "Cllr Sam Lee to hand back his chain of office",
+            "Residents",
         ),
-        ("Cllr Lee reiterated that he would not resign.", "he would not resign", "Lee"),
-        ("Cllr Sam Lee has vowed to stay the course amid the pressure.", "to stay the course", "Lee"),
+        ("Cllr Lee reiterated that the review would go ahead.", "the review would go ahead", "Lee"),
+        ("Cllr Sam Lee has vowed to see out her term amid the row.", "to see out her term", "Lee"),
     ];
     for (text, span, speaker) in cases {
         let (q, kind, sp) = one(text);
@@ -239,8 +239,8 @@ fn calls_that_never_say_resign() {
         "The trust needs new leadership, and it needs it now.",
         "If he had any decency he would do the honourable thing and go.",
         "She cannot stay in post after this.",
-        "I cannot see how the chief executive can stay in his post.",
-        "The board should take action and replace him.",
+        "I cannot see how the chief executive can survive this.",
+        "The board should act and replace him.",
     ] {
         let t =
             format!("Cllr Dana Price criticised the chief executive, Tom Hale.\n\u{201c}{q}\u{201d} said Cllr Price.");

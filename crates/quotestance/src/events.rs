@@ -53,7 +53,7 @@ pub fn resignation_calls(quotes: &[Quote]) -> Vec<ResignationCall> {
     out
 }
 
-/// "A former city councillor has called for the chief to go ... Entrepreneur Bill Scollie said":
+/// "A former councillor has called for the chief to go ... Businesswoman Jo Finch said":
 /// a lede's singular indefinite description is the person the article names later, so a call
 /// it makes is dropped where a named person makes a call on the same target.
 fn drop_lede_descriptions(calls: &mut Vec<ResignationCall>) {

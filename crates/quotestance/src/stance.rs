@@ -610,10 +610,10 @@ mod tests {
     #[test]
     fn a_speaker_refusing_to_go_is_the_person_at_issue() {
         // not found as a target by the article, yet refusing to go: a rebuttal
-        assert_eq!(st("I can say unequivocally that I will not resign.", "said", false), Stance::Rebuttal);
-        assert_eq!(st("she did not plan to step down from the seat", "said", false), Stance::Rebuttal);
-        assert_eq!(st("they have no intention of standing down", "say", false), Stance::Rebuttal);
-        assert_eq!(st("to fight on and remain in office", "vowed", false), Stance::Rebuttal);
+        assert_eq!(st("Let me be clear: I will not resign.", "said", false), Stance::Rebuttal);
+        assert_eq!(st("she did not plan to step down before the election", "said", false), Stance::Rebuttal);
+        assert_eq!(st("we have no intention of standing down over a leaked memo", "say", false), Stance::Rebuttal);
+        assert_eq!(st("to fight on until the review reports", "vowed", false), Stance::Rebuttal);
         // someone else saying another should not go is a defence, not a refusal
         assert_eq!(st("He should not resign over this.", "said", false), Stance::Defence);
         assert!(RuleStance.excludes_call(&StanceInput::bare("I won't step down, and I won't quit.", "said", false)));
@@ -629,21 +629,18 @@ mod tests {
 
     #[test]
     fn calls_by_removal_replacement_and_idiom() {
-        assert_eq!(st("the Council to dismiss her", "called on", false), Stance::CallToResign);
+        assert_eq!(st("the board to dismiss her", "called on", false), Stance::CallToResign);
         assert_eq!(st("the chair's removal", "calling for", false), Stance::CallToResign);
-        assert_eq!(
-            st("the president to withdraw from the race for re-election", "calls for", false),
-            Stance::CallToResign
-        );
-        assert_eq!(st("the Government should take action and replace him", "said", false), Stance::CallToResign);
-        assert_eq!(st("the Government should replace Commissioner Doe", "said", false), Stance::CallToResign);
-        assert_eq!(st("Doe's resignation was needed to restore trust", "said", false), Stance::CallToResign);
+        assert_eq!(st("the chairman to withdraw from the contest", "calls for", false), Stance::CallToResign);
+        assert_eq!(st("ministers should act now and replace him", "said", false), Stance::CallToResign);
+        assert_eq!(st("ministers should replace Commissioner Doe", "said", false), Stance::CallToResign);
+        assert_eq!(st("Doe's resignation is necessary if the club is to move on", "said", false), Stance::CallToResign);
         assert_eq!(st("we should replace the old boiler", "said", false), Stance::Other);
-        assert_eq!(st("I cannot see how the minister can stay in his post", "said", false), Stance::CallToResign);
-        assert_eq!(st("We are asking Mr Doe to submit his resignation", "said", false), Stance::CallToResign);
+        assert_eq!(st("I cannot see how the treasurer could survive this", "said", false), Stance::CallToResign);
+        assert_eq!(st("We are asking Ms Kerr to submit her resignation", "said", false), Stance::CallToResign);
         assert_eq!(st("the club needs new leadership", "said", false), Stance::CallToResign);
-        assert_eq!(st("The council retains its full confidence in the commissioner", "said", false), Stance::Defence);
-        assert_eq!(st("he has confidence in Doe and accepts his apology", "says", false), Stance::Defence);
+        assert_eq!(st("The trust retains its full confidence in the director", "said", false), Stance::Defence);
+        assert_eq!(st("the party has confidence in Ames, and accepts his apology", "says", false), Stance::Defence);
         assert_eq!(st("Do you have confidence in the chair?", "asked", false), Stance::Other);
         assert_eq!(st("She was asked whether she would resign.", "said", false), Stance::Other);
         assert_eq!(st("Political leaders must take responsibility.", "said", false), Stance::Other);
