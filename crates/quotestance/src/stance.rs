@@ -100,55 +100,77 @@ pub trait StanceClassifier: Send + Sync {
     }
 }
 
+/// A stance pattern, compiled with ASCII word boundaries. A Unicode `\b` makes the regex
+/// crate's lazy DFA give up at the first non-ASCII byte (a curly quote mark, in nearly every
+/// real quote) and fall back to the much slower PikeVM; the patterns are English words, so an
+/// ASCII boundary falls in the same places on news copy.
+fn words(pattern: &str) -> Regex {
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("stance pattern")
+}
+
 static RESIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(resign\w*|step(s|ped|ping)? (down|aside)|stand(s|ing)? down|stood down|quit|go now|must go|should go|has to go|have to go|needs? to go|to go\b|her going|his going|their going|be sacked|sack (him|her|them)|be removed|remove (him|her|them)|consider(ing)? (his|her|their) (position|future)|time (is|was) up|make way|be replaced|be fired|fire (him|her)|oust\w*|sweep them out|clear out|out of office|vacate|relinquish|lose (his|her) job|walk away|stand aside|removal|dismissal|replac\w* (him|her|them|(?-i:[A-Z])\w+)|(is|are) replaced|dismiss (him|her|them)|be dismissed|ouster|call it a day|withdraw\w* (his|her|their) (nomination|candidacy|name)|withdraw\w* from the (race|contest|election))\b").expect("regex")
+    words(
+        r"(?i)\b(resign\w*|step(s|ped|ping)? (down|aside)|stand(s|ing)? down|stood down|quit|go now|must go|should go|has to go|have to go|needs? to go|to go\b|her going|his going|their going|be sacked|sack (him|her|them)|be removed|remove (him|her|them)|consider(ing)? (his|her|their) (position|future)|time (is|was) up|make way|be replaced|be fired|fire (him|her)|oust\w*|sweep them out|clear out|out of office|vacate|relinquish|lose (his|her) job|walk away|stand aside|removal|dismissal|replac\w* (him|her|them|(?-i:[A-Z])\w+)|(is|are) replaced|dismiss (him|her|them)|be dismissed|ouster|call it a day|withdraw\w* (his|her|their) (nomination|candidacy|name)|withdraw\w* from the (race|contest|election))\b",
+    )
 });
 static DEMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(must|should|needs? to|has to|have to|ought|call(s|ed|ing)? (for|on|upon)|urg\w+|demand\w*|time for|time to|right thing|in favour of|petition|motion|should have|would have|only option|honourable thing|do the decent thing|no choice but|if (he|she|they) had any)\b").expect("regex")
+    words(
+        r"(?i)\b(must|should|needs? to|has to|have to|ought|call(s|ed|ing)? (for|on|upon)|urg\w+|demand\w*|time for|time to|right thing|in favour of|petition|motion|should have|would have|only option|honourable thing|do the decent thing|no choice but|if (he|she|they) had any)\b",
+    )
 });
 /// Idioms that demand a departure by themselves, with no "must" or "call for":
 /// "his position is untenable", "she should be shown the door", "it's time for a
 /// change", "he can't stay", "do the honourable thing".
 static IDIOM_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of|(ask|asks|asked|asking|want|wants|wanted|expect|expects|expected) (\S+ ){1,3}to (resign|step down|stand down|step aside|stand aside|quit|submit (his|her|their) resignation|withdraw)|(cannot|can't|can’t|hard to|difficult to|fail to|don't|don’t|do not) see how (he|she|they|the \w+( \w+)?|[A-Z][\w-]+( [A-Z][\w-]+)?) (can|could) (stay|remain|continue|survive)|needs? (a )?(new|fresh) (leader|leadership|faces)|new faces (are|were) needed|deserves? (better|new) leadership|heads (to|must|should|will|need to) roll|(resignation|departure|removal|exit) (is|was|were|are) (needed|necessary|required|inevitable|the only option)|clean (the |out the )?house|wholesale change)\b").expect("regex")
+    words(
+        r"(?i)\b((position|job|tenure) (is|was|has become|had become|now looks|looks) (now |completely |totally |simply )?(untenable|no longer tenable)|no longer tenable|shown the door|show (him|her|them) the door|time for (a change|change|new leadership|fresh leadership|someone else)|time (for|to) (him|her|them) to (go|move on)|someone else (to|should) (run|lead|take over)|(needs?|need|deserves?) new leadership|new leadership (at the top|now)|(he|she|they) (can't|cannot|can not) (stay|remain|continue|lead)|(can't|cannot|can not) (stay|remain) (on|in post|in office|in (the|his|her) job)|do the (honourable|decent|right) thing and (go|resign|step down|quit)|should have (gone|gone then|been sacked|gone long ago)|(his|her|their) (removal|dismissal|sacking)|removal of (the|its|their|his|her)|(not|no longer) the right person (to lead|for the job)|had (his|her|their) (chance|chances)|(has|have) lost the confidence of|(ask|asks|asked|asking|want|wants|wanted|expect|expects|expected) (\S+ ){1,3}to (resign|step down|stand down|step aside|stand aside|quit|submit (his|her|their) resignation|withdraw)|(cannot|can't|can’t|hard to|difficult to|fail to|don't|don’t|do not) see how (he|she|they|the \w+( \w+)?|[A-Z][\w-]+( [A-Z][\w-]+)?) (can|could) (stay|remain|continue|survive)|needs? (a )?(new|fresh) (leader|leadership|faces)|new faces (are|were) needed|deserves? (better|new) leadership|heads (to|must|should|will|need to) roll|(resignation|departure|removal|exit) (is|was|were|are) (needed|necessary|required|inevitable|the only option)|clean (the |out the )?house|wholesale change)\b",
+    )
 });
 /// Cues that ask for what follows ("called for", "urged", "wants X to"): a departure after one is
 /// demanded, as after "must".
 static URGING_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(call\w*|urg\w*|ask\w*|wants?|wanted|demand\w*|press\w*|request\w*|push\w*|begg?\w*|challeng\w*|appeal\w*)\b").expect("regex")
+    words(
+        r"(?i)\b(call\w*|urg\w*|ask\w*|wants?|wanted|demand\w*|press\w*|request\w*|push\w*|begg?\w*|challeng\w*|appeal\w*)\b",
+    )
 });
 static NEGATED_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)").expect("regex")
+    words(
+        r"(?i)\b(not|never|no one is|nobody is|isn't|aren't|wasn't) (calling|call|asking|suggesting|demanding)\b|\bnot (for me|my place) to\b|\bno (need|reason) (for \w+ )?to (resign|go|step)",
+    )
 });
 static OPPOSE_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(not appropriate|inappropriate|premature|wrong|unfair|ridiculous|absurd|misguided|opportunis\w*|no reason|shouldn't|should not|not the answer)\b.{0,60}\b(call\w*|resign\w*|step\w* down|go)\b|\b(call\w*|demand\w*)\b.{0,40}\b(premature|opportunis\w*|politic\w*|unfair|misguided)").expect("regex")
+    words(
+        r"(?i)\b(not appropriate|inappropriate|premature|wrong|unfair|ridiculous|absurd|misguided|opportunis\w*|no reason|shouldn't|should not|not the answer)\b.{0,60}\b(call\w*|resign\w*|step\w* down|go)\b|\b(call\w*|demand\w*)\b.{0,40}\b(premature|opportunis\w*|politic\w*|unfair|misguided)",
+    )
 });
 static REPORTED_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(is|are|was|were|has been|have been|keeps?|kept) (calling|demanding|pushing|clamouring|baying) for\b",
-    )
-    .expect("regex")
+    words(r"(?i)\b(is|are|was|were|has been|have been|keeps?|kept) (calling|demanding|pushing|clamouring|baying) for\b")
 });
 static REFUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(not|won't|will not|no intention of|refuse\w*|have no plans to|am not going to|not going to|never) (resign\w*|step\w* down|stand\w* down|quit\w*|go anywhere|going anywhere|walk away)\b|\bnot going anywhere\b|\b(intend|determined|going) to (continue|stay|carry on|see (this|it) through)\b").expect("regex")
+    words(
+        r"(?i)\b(not|won't|will not|no intention of|refuse\w*|have no plans to|am not going to|not going to|never) (resign\w*|step\w* down|stand\w* down|quit\w*|go anywhere|going anywhere|walk away)\b|\bnot going anywhere\b|\b(intend|determined|going) to (continue|stay|carry on|see (this|it) through)\b",
+    )
 });
 /// The speaker refusing to go, in the first person ("I will not resign") or as reported
 /// speech about themself ("he won't step down"): only the person at issue says this, so it is a
 /// rebuttal even when the article's targets missed them.
 static SELF_REFUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(i|i'm|i’m|he|she|he's|she's|he’s|she’s|they|we) (won't|won’t|will not|wouldn't|wouldn’t|would not|am not|is not|isn't|isn’t|was not|wasn't|wasn’t|not|have no intention of|has no intention of|had no intention of|have no plans to|has no plans to|never|refuse[sd]? to|do not intend to|don't intend to|don’t intend to|does not intend to|doesn't intend to|doesn’t intend to|(do|does|did) not plan to|(don't|doesn't|didn't|don’t|doesn’t|didn’t) plan to)( be)?( going to| intending to| planning to)? (resign\w*|step\w* (down|aside)|stand\w* (down|aside)|quit\w*|go(ing)? anywhere|walk\w* away)\b|\bI('m|’m| am) not going anywhere\b|^to (stay the course|fight on|stay on|carry on|remain in (office|post|the (role|job|post)))\b").expect("regex")
+    words(
+        r"(?i)\b(i|i'm|i’m|he|she|he's|she's|he’s|she’s|they|we) (won't|won’t|will not|wouldn't|wouldn’t|would not|am not|is not|isn't|isn’t|was not|wasn't|wasn’t|not|have no intention of|has no intention of|had no intention of|have no plans to|has no plans to|never|refuse[sd]? to|do not intend to|don't intend to|don’t intend to|does not intend to|doesn't intend to|doesn’t intend to|(do|does|did) not plan to|(don't|doesn't|didn't|don’t|doesn’t|didn’t) plan to)( be)?( going to| intending to| planning to)? (resign\w*|step\w* (down|aside)|stand\w* (down|aside)|quit\w*|go(ing)? anywhere|walk\w* away)\b|\bI('m|’m| am) not going anywhere\b|^to (stay the course|fight on|stay on|carry on|remain in (office|post|the (role|job|post)))\b",
+    )
 });
 static DEFENSIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b").expect("regex")
+    words(
+        r"(?i)\b(inherit\w*|already (being|been|under ?way|in place|made|making)|improv\w*|progress|journey|under ?way|turn\w* (it |this |them |things )?(a)?round|blame|politic\w*|point[- ]scoring|score (political )?points|united front|proud|record|take time|no quick fix|working hard|plan|unfair|misleading|wrong|reject\w*|disagree|continue|accountab\w*)\b",
+    )
 });
 static ACKNOWLEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(sorry|apologi[sz]\w*|i understand|we understand|concern\w*|disappoint\w*|upset|thoughts are with)\b",
-    )
-    .expect("regex")
+    words(r"(?i)\b(sorry|apologi[sz]\w*|i understand|we understand|concern\w*|disappoint\w*|upset|thoughts are with)\b")
 });
 static SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|(retains?|retained|has|have|had|expressed?|expressing) ((his|her|their|our|my|its|full|every|complete|total) )?(full )?confidence in|(still|fully|firmly|squarely|right|remains?|stand(s|ing)?|we're|we’re|are|is) behind (him|her|them|our|their|his|the (chief|mayor|leader|minister|commissioner|premier|president|chair\w*))|(is|'s|’s) going nowhere|everyone makes mistakes|cheap (politics|shots?|stunts?)|(political|publicity) stunt|under (a|the) bus|head on a (plate|platter)|settl\w* (old )?scores|over-?reaction|tireless\w*|done more (for|than)|more than anyone|(unanimously|fully) (backed|supported|reaffirmed)|reaffirm\w* (its|his|her|their) support|(stood|stand|stands|standing) (firmly |squarely |fully )?behind|deserves? a (chance|fair hearing)|back(s|ed|ing)? the (president|chair\w*|chief|leader|minister|mayor|commissioner|vice-chancellor|manager|coach|chief executive)|too good to lose|accept\w* (his|her|their) apology|typical (\w+ )?(games|politics)|(strong|full|unwavering|continued|continuing|total) support (for|of)|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|playing (party |petty )?politics|political (blame[- ]?games?|games?|stunts?|points?)|politically motivated|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|(his|her|their) integrity|with (great )?integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b").expect("regex")
+    words(
+        r"(?i)\b((full|every|complete|total|my|our) (confidence|support|backing)|confidence in (him|her|them)|support(s|ing)? (him|her|them)|back(s|ed|ing)? (him|her|them|his|her)|doing (a|an) (good|great|excellent|fantastic|outstanding) job|done (a|an) (good|great|excellent|fantastic|outstanding) job|(retains?|retained|has|have|had|expressed?|expressing) ((his|her|their|our|my|its|full|every|complete|total) )?(full )?confidence in|(still|fully|firmly|squarely|right|remains?|stand(s|ing)?|we're|we’re|are|is) behind (him|her|them|our|their|his|the (chief|mayor|leader|minister|commissioner|premier|president|chair\w*))|(is|'s|’s) going nowhere|everyone makes mistakes|cheap (politics|shots?|stunts?)|(political|publicity) stunt|under (a|the) bus|head on a (plate|platter)|settl\w* (old )?scores|over-?reaction|tireless\w*|done more (for|than)|more than anyone|(unanimously|fully) (backed|supported|reaffirmed)|reaffirm\w* (its|his|her|their) support|(stood|stand|stands|standing) (firmly |squarely |fully )?behind|deserves? a (chance|fair hearing)|back(s|ed|ing)? the (president|chair\w*|chief|leader|minister|mayor|commissioner|vice-chancellor|manager|coach|chief executive)|too good to lose|accept\w* (his|her|their) apology|typical (\w+ )?(games|politics)|(strong|full|unwavering|continued|continuing|total) support (for|of)|right person|should (stay|remain)|stay in post|hard-?working|dedicated|committed|playing (party |petty )?politics|political (blame[- ]?games?|games?|stunts?|points?)|politically motivated|point[- ]scoring|score (political )?points|witch[- ]?hunt|opportunis\w*|scapegoat\w*|premature|not appropriate|inherit\w*|challenging task|turned (it|things|the service) around|backing|hard(est)?-working|fought (hard|for)|served|(his|her|their) integrity|with (great )?integrity|honest|decent|fair process|due process|trust (him|her)|(he|she) (made|has made) a mistake|(his|her) (record|track record)|(he|she) (has|had) (done|worked)|(he|she) is (a|an|the) (good|great|excellent|dedicated|capable|decent))\b",
+    )
 });
 
 /// The rule classifier: lexical patterns over the quote and its cue.
@@ -160,6 +182,11 @@ fn peaked(s: Stance, p: f32) -> StanceScores {
     let mut a = [rest; 4];
     a[s.index()] = p;
     StanceScores::from_array(a)
+}
+
+/// The cue and the quote read together, as a demand may span them ("called for" + "her to go").
+fn with_cue(x: &StanceInput<'_>) -> String {
+    format!("{} {}", x.cue, x.quote)
 }
 
 impl RuleStance {
@@ -187,13 +214,17 @@ impl RuleStance {
         self.rule(x).raw_scores()
     }
 
+    /// A departure named and demanded, in the quote or by its cue ("urged her to go").
+    fn demands_departure(&self, x: &StanceInput<'_>) -> bool {
+        let urging = URGING_CUE.is_match(x.cue);
+        let qc = with_cue(x);
+        let resign = RESIGN.is_match(x.quote) || (urging && RESIGN.is_match(&qc));
+        resign && (urging || DEMAND.is_match(&qc))
+    }
+
     /// Which rule decides one quote.
     pub fn rule(&self, x: &StanceInput<'_>) -> Rule {
         let q = x.quote;
-        let qc = format!("{} {}", x.cue, q);
-        let urging = URGING_CUE.is_match(x.cue);
-        let resign = RESIGN.is_match(q) || (urging && RESIGN.is_match(&qc));
-        let demand = DEMAND.is_match(&qc);
         if x.speaker_is_target || (x.has_speaker && SELF_REFUSE.is_match(q)) {
             // the person at issue answering: a rebuttal unless they only acknowledge or apologise
             if REFUSE.is_match(q) || DEFENSIVE.is_match(q) {
@@ -208,14 +239,12 @@ impl RuleStance {
         if REPORTED_CALL.is_match(q) && SUPPORT.is_match(q) {
             return Rule::ReportedCallAttacked;
         }
-        if OPPOSE_CALL.is_match(q) || (NEGATED_CALL.is_match(q) && !demand) {
-            return if SUPPORT.is_match(q) || OPPOSE_CALL.is_match(q) {
-                Rule::CallOpposed
-            } else {
-                Rule::CallDisclaimed
-            };
+        let negated = NEGATED_CALL.is_match(q);
+        let opposed = OPPOSE_CALL.is_match(q);
+        if opposed || (negated && !DEMAND.is_match(&with_cue(x))) {
+            return if opposed || SUPPORT.is_match(q) { Rule::CallOpposed } else { Rule::CallDisclaimed };
         }
-        if ((resign && (demand || urging)) || IDIOM_CALL.is_match(q)) && !NEGATED_CALL.is_match(q) {
+        if !negated && (IDIOM_CALL.is_match(q) || self.demands_departure(x)) {
             return Rule::Call;
         }
         // a question ("Do you have confidence in the leadership?") asks for support, it gives none
@@ -407,7 +436,9 @@ pub struct TargetRef {
 }
 
 static ROLE_TARGET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(the [a-z’' -]{3,60}?) (must|should|to|has to|needs to|ought to) (resign|step down|stand down|go|quit|be sacked)").expect("regex")
+    words(
+        r"(?i)\b(the [a-z’' -]{3,60}?) (must|should|to|has to|needs to|ought to) (resign|step down|stand down|go|quit|be sacked)",
+    )
 });
 
 /// The persons who demand a resignation (and do not refuse one) in some quote.
@@ -438,7 +469,9 @@ pub fn self_refusers(text: &str, quotes: &[QuoteCandidate], speakers: &[Option<A
 
 /// Words of accountability news: criticism, blame, scandal, a call, an inquiry.
 static CONTROVERSY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(critic\w*|criticis\w*|criticiz\w*|under (fire|pressure)|scandal\w*|backlash|outrage\w*|condemn\w*|damning|failing\w*|failures?|failed to|blam\w*|accus\w*|allegation\w*|misconduct|apologi[sz]\w*|inquiry|investigation|resign\w*|step(s|ped)? (down|aside)|stand(s)? down|no[- ]confidence|calls? (for|on)|under scrutiny|furore|row over|embattled|disgrace\w*|defend(s|ed|ing)|hit(s)? back|inadequate|watchdog|controvers\w*|anger|angry|protest\w*|review found|mismanag\w*|negligen\w*)\b").expect("regex")
+    words(
+        r"(?i)\b(critic\w*|criticis\w*|criticiz\w*|under (fire|pressure)|scandal\w*|backlash|outrage\w*|condemn\w*|damning|failing\w*|failures?|failed to|blam\w*|accus\w*|allegation\w*|misconduct|apologi[sz]\w*|inquiry|investigation|resign\w*|step(s|ped)? (down|aside)|stand(s)? down|no[- ]confidence|calls? (for|on)|under scrutiny|furore|row over|embattled|disgrace\w*|defend(s|ed|ing)|hit(s)? back|inadequate|watchdog|controvers\w*|anger|angry|protest\w*|review found|mismanag\w*|negligen\w*)\b",
+    )
 });
 
 /// Whether an article reads as accountability news: at least [`CONTROVERSY_MIN_WORDS`] words of
