@@ -225,6 +225,7 @@ fn check_spans_catches_bad_spans() {
         stance_score: 1.0,
         scores: StanceScores::default(),
         target: None,
+        co_targets: Vec::new(),
         paragraph: 0,
     };
     let mut ok = good.clone();

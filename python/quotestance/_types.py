@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Tuple, Union
 
 STANCES = ("call_to_resign", "defence", "rebuttal", "other")
 
@@ -104,6 +104,8 @@ class Quote:
     byte_start: int = -1
     byte_end: int = -1
     _raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Further people a call or defence names beside ``target`` ("Ms Grey and Mr Bell must go").
+    co_targets: Tuple[Target, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "Quote":
@@ -115,6 +117,7 @@ class Quote:
             Target.from_dict(tg) if tg else None,
             TextSpan.from_dict(cue) if cue else None,
             d.get("byte_start", -1), d.get("byte_end", -1), d,
+            tuple(Target.from_dict(t) for t in d.get("co_targets", ())),
         )
 
     def to_dict(self) -> Dict[str, Any]:

@@ -941,6 +941,7 @@ mod tests {
                 stance_score: 1.0,
                 scores: StanceScores::default(),
                 target: None,
+                co_targets: Vec::new(),
                 paragraph: 0,
             }],
             entities: vec![],

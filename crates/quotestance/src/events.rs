@@ -2,7 +2,7 @@
 //! (caller, target) pair, merged over every quote that makes the call, with
 //! the quotes as evidence and the best quote's score.
 
-use crate::model::{Quote, ResignationCall, Stance};
+use crate::model::{Quote, ResignationCall, Speaker, Stance, Target};
 
 fn key(s: &str) -> String {
     s.to_lowercase().split_whitespace().last().unwrap_or("").to_string()
@@ -23,34 +23,42 @@ pub fn resignation_calls(quotes: &[Quote]) -> Vec<ResignationCall> {
         if q.stance != Stance::CallToResign {
             continue;
         }
-        let (Some(sp), Some(tg)) = (&q.speaker, &q.target) else {
+        let Some(sp) = &q.speaker else {
             continue;
         };
-        let same = |c: &ResignationCall| {
-            let caller = match (c.caller_person, sp.person) {
-                (Some(a), Some(b)) => a == b,
-                _ => key(&c.caller) == key(&sp.name) && c.caller.eq_ignore_ascii_case(&sp.name),
-            };
-            caller && same_target(c.target_person, &c.target, tg.person, &tg.name)
-        };
-        let score = q.stance_score * sp.score.max(0.5);
-        match out.iter_mut().find(|c| same(c)) {
-            Some(c) => {
-                c.evidence.push(i);
-                c.score = c.score.max(score);
-            }
-            None => out.push(ResignationCall {
-                caller: sp.name.clone(),
-                caller_person: sp.person,
-                target: tg.name.clone(),
-                target_person: tg.person,
-                evidence: vec![i],
-                score,
-            }),
+        for tg in q.target.iter().chain(&q.co_targets) {
+            add_call(&mut out, i, q, sp, tg);
         }
     }
     drop_lede_descriptions(&mut out);
     out
+}
+
+/// Merges quote `i`'s call by `sp` on `tg` into the calls: a new call, or evidence for the same
+/// (caller, target).
+fn add_call(out: &mut Vec<ResignationCall>, i: usize, q: &Quote, sp: &Speaker, tg: &Target) {
+    let same = |c: &ResignationCall| {
+        let caller = match (c.caller_person, sp.person) {
+            (Some(a), Some(b)) => a == b,
+            _ => key(&c.caller) == key(&sp.name) && c.caller.eq_ignore_ascii_case(&sp.name),
+        };
+        caller && same_target(c.target_person, &c.target, tg.person, &tg.name)
+    };
+    let score = q.stance_score * sp.score.max(0.5);
+    match out.iter_mut().find(|c| same(c)) {
+        Some(c) => {
+            c.evidence.push(i);
+            c.score = c.score.max(score);
+        }
+        None => out.push(ResignationCall {
+            caller: sp.name.clone(),
+            caller_person: sp.person,
+            target: tg.name.clone(),
+            target_person: tg.person,
+            evidence: vec![i],
+            score,
+        }),
+    }
 }
 
 /// "A former councillor has called for the chief to go ... Businesswoman Jo Finch said":
@@ -74,6 +82,25 @@ fn drop_lede_descriptions(calls: &mut Vec<ResignationCall>) {
 #[cfg(test)]
 mod tests {
     use crate::{Document, Pipeline};
+
+    #[test]
+    fn coordinated_targets_make_a_call_each() {
+        // invented: one call names two people; a name past a verb is no target
+        let text = "Union leader Mo Patel called for vice-chancellor Glenda Marsh and the chair of council, \
+                    Tim Rowe, to resign. \"Marsh should resign and thank Rowe,\" said Bo Dee.";
+        let out = Pipeline::rules().annotate(&Document::new("c", text)).unwrap();
+        let pairs: Vec<(&str, &str)> =
+            out.resignation_calls.iter().map(|c| (c.caller.as_str(), c.target.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [("Mo Patel", "Glenda Marsh"), ("Mo Patel", "Tim Rowe"), ("Bo Dee", "Glenda Marsh")],
+            "{:#?}",
+            out.quotes
+        );
+        let co: Vec<&str> = out.quotes[0].co_targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(co, ["Tim Rowe"]);
+        assert!(out.quotes[1].co_targets.is_empty());
+    }
 
     #[test]
     fn a_lede_description_is_the_named_caller() {

@@ -206,6 +206,11 @@ pub struct Quote {
     pub scores: StanceScores,
     #[serde(default)]
     pub target: Option<Target>,
+    /// Further people a call or defence names beside `target`, coordinated with it in the
+    /// quote ("Ms Grey and the chair, Tom Bell, must go"): each makes a call of its own in
+    /// [`Annotated::resignation_calls`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_targets: Vec<Target>,
     /// Index of the paragraph the quote starts in.
     pub paragraph: usize,
 }

@@ -183,11 +183,19 @@ impl Pipeline {
                 st = Stance::Other;
                 p = sc.other;
             }
-            let target = stance::quote_target(text, c, st, a.as_ref(), &people, &targets, at_issue).map(|t| Target {
-                name: t.name,
-                person: t.person,
-                score: t.score,
-            });
+            let target = stance::quote_target(text, c, st, a.as_ref(), &people, &targets, at_issue);
+            let co_targets = target
+                .as_ref()
+                .map(|t| stance::co_targets(text, c, t, a.as_ref(), &people))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| Target {
+                    name: people.people[p].name.clone(),
+                    person: Some(p),
+                    score: target.as_ref().map_or(0.0, |t| t.score),
+                })
+                .collect();
+            let target = target.map(|t| Target { name: t.name, person: t.person, score: t.score });
             quotes.push(Quote {
                 span: ix.span(c.content.clone()),
                 text: text[c.content.clone()].to_string(),
@@ -204,6 +212,7 @@ impl Pipeline {
                 stance_score: p,
                 scores: sc,
                 target,
+                co_targets,
                 paragraph: c.paragraph,
             });
         }

@@ -605,6 +605,61 @@ pub fn quote_target(
     }
 }
 
+/// Further people a call or defence names beside its target, coordinated with the target's
+/// mention inside the quote: "Ms Grey and the chair of council, Tom Bell, to resign" names both,
+/// and the conventions give each their own (caller, target) call. A name reached through a verb
+/// ("Grey should go and thank Bell") is not coordinated.
+pub fn co_targets(
+    text: &str,
+    q: &QuoteCandidate,
+    target: &TargetRef,
+    speaker: Option<&Attribution>,
+    people: &People,
+) -> Vec<usize> {
+    let Some(first) = target.person else {
+        return Vec::new();
+    };
+    let inside = people.persons_in(&q.content);
+    let Some(at) = inside.iter().position(|(_, p)| *p == first) else {
+        return Vec::new();
+    };
+    let sp = speaker.and_then(|a| a.person);
+    let mut out = Vec::new();
+    let mut keep = |p: usize| {
+        if p != first && Some(p) != sp && !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    let mut end = inside[at].0.end;
+    for (m, p) in &inside[at + 1..] {
+        if !coordinated(&text[end..m.start]) {
+            break;
+        }
+        keep(*p);
+        end = m.end;
+    }
+    let mut start = inside[at].0.start;
+    for (m, p) in inside[..at].iter().rev() {
+        if !coordinated(&text[m.end..start]) {
+            break;
+        }
+        keep(*p);
+        start = m.start;
+    }
+    out
+}
+
+/// The words between two coordinated names: ", ", " and ", " & ", ", and the chair of council, ".
+/// No sentence or quote punctuation, at most six words, and a conjunction first when there are
+/// words at all.
+fn coordinated(gap: &str) -> bool {
+    if gap.contains(['.', ';', ':', '?', '!', '"', '“', '”', '(', ')']) {
+        return false;
+    }
+    let words: Vec<&str> = gap.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    words.len() <= 6 && words.first().is_none_or(|w| matches!(*w, "and" | "&"))
+}
+
 /// The context a classifier sees: the quote's sentence(s), clipped.
 pub fn context_range(text: &str, q: &QuoteCandidate, cue: Option<&Range<usize>>) -> Range<usize> {
     let lo = cue.map(|c| c.start.min(q.content.start)).unwrap_or(q.content.start);
