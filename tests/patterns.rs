@@ -299,3 +299,22 @@ fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
     let q = quotes(&format!("{lead}Her plan was widely praised as \u{201c}a fresh start for the town\u{201d}."));
     assert_eq!(q.last().map(|x| x.2.as_str()), Some("Rhona Petts"), "{q:?}");
 }
+
+#[test]
+fn a_fragment_inside_a_sentence_belongs_to_its_named_subject() {
+    let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
+    for (line, speaker) in [
+        ("Cllr Ivo Marsh later defended the vote, calling the protest \u{201c}a stunt by a few\u{201d}.", "Ivo Marsh"),
+        (
+            "On Tuesday, Mayor Tomas Reyes pledged to end the \u{201c}culture of waste\u{201d} at the depot.",
+            "Tomas Reyes",
+        ),
+    ] {
+        let q = quotes(&format!("{lead}{line}"));
+        assert_eq!(q.len(), 2, "{q:?}");
+        assert_eq!(q[1].2, speaker, "{line}");
+    }
+    // a possessor is no subject that speaks: the previous speaker continues
+    let q = quotes(&format!("{lead}Cllr Ivo Marsh's plan was a \u{201c}fresh start for the town\u{201d}."));
+    assert_eq!(q.last().map(|x| x.2.as_str()), Some("Rhona Petts"), "{q:?}");
+}

@@ -558,7 +558,7 @@ pub const CHARACTERISING_VERBS: &[&str] = &[
 /// Words that may stand between a subject and its verb ("Trump also called", "X has
 /// long praised", "Y forcefully told"); words ending in "-ly" count too.
 pub const SUBJECT_VERB_FILLERS: &[&str] =
-    &["also", "has", "had", "have", "then", "again", "later", "once", "long", "often", "even", "just"];
+    &["also", "has", "had", "have", "then", "again", "later", "once", "long", "often", "even", "just", "further"];
 
 /// Words that open a leading adverbial or subordinate clause, beside the prepositions and
 /// time words a description never starts with: "Following the debate, X called ...".

@@ -103,15 +103,26 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// Most recent person mention before `pos` (outside `skip` spans), gender-compatible.
+    /// Most recent person mention before `pos` (outside `skip` spans), gender-compatible. A
+    /// possessor ("X has commented on Y's death. He said") is passed over for a mention that
+    /// is not one: a speaking pronoun is rarely the possessor of a noun phrase.
     fn recent_person(&self, pos: usize, lo: usize, g: Option<Gender>, skip: &[Range<usize>]) -> Option<usize> {
-        self.people
+        let mut found = self
+            .people
             .mentions_before(pos)
             .take_while(|(m, _)| m.start >= lo)
             .take(ANTECEDENT_MENTIONS)
             .filter(|(m, _)| !within_any(skip, m))
-            .find(|(_, p)| g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g))
-            .map(|(_, p)| *p)
+            .filter(|(_, p)| g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g));
+        let first = found.next()?;
+        let possessor = |m: &Range<usize>| {
+            let after = &self.text[m.end..];
+            after.starts_with("'s") || after.starts_with("\u{2019}s")
+        };
+        if !possessor(&first.0) {
+            return Some(first.1);
+        }
+        Some(found.find(|(m, _)| !possessor(m)).unwrap_or(first).1)
     }
 
     fn inspectorate(&self) -> Option<String> {
@@ -224,7 +235,8 @@ pub fn attribute(
             // no speech cue: the subject of a characterising verb ("X called Y a \"...\"")
             None => characterising_subject(&cx, q)
                 .and_then(|src| resolve(&cx, q, src, last.as_ref(), &spans, qi))
-                .map(|a| Attribution { rule: "characterising-subject", score: a.score.min(0.7), ..a }),
+                .map(|a| Attribution { rule: "characterising-subject", score: a.score.min(0.7), ..a })
+                .or_else(|| sentence_subject(&cx, q)),
         };
         let a = a.or_else(|| {
             // continuation of the previous speaker (a quote paragraph with no attribution)
@@ -305,6 +317,38 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
         return None;
     }
     Some(crate::text::trim(text, ws[first].start..ws[end - 1].end, &[',', '(', ')']))
+}
+
+/// How many words may stand before the subject's name in its clause ("Senate Minority Leader").
+const SUBJECT_NAME_WORDS: usize = 6;
+
+/// The named subject of the sentence a quoted fragment stands inside, when nothing introduces
+/// the fragment: "Ms Lane later defended the decision, calling the protest \"a stunt\"" gives
+/// Ms Lane, where the previous speaker would be a guess. The fragment stands mid-sentence (three
+/// words or more before it); the name opens the clause (after a leading adverbial and its comma)
+/// with at most capitalised words or an article before it, and is no possessor ("Lane's aide").
+fn sentence_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Attribution> {
+    let text = cx.text;
+    let sent = cx.seg.sentences.get(cx.seg.sentence_of(q.content.start)?)?.range.clone();
+    let ws = words(text, sent.start.min(q.content.start)..q.content.start);
+    if ws.len() < 3 {
+        return None;
+    }
+    let opener = ws[0].text.to_lowercase();
+    let mut first = 0;
+    if NOT_NP_START.contains(&opener.as_str()) || lexicon::CLAUSE_OPENERS.contains(&opener.as_str()) {
+        first = (1..ws.len()).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
+    }
+    let start = ws[first].start;
+    let (m, pid) = cx.people.persons_in(&(start..q.content.start)).into_iter().next()?;
+    let before = words(text, start..m.start);
+    let after = &text[m.end..];
+    let possessor = after.starts_with("'s") || after.starts_with("\u{2019}s");
+    let heads_clause = before.len() <= SUBJECT_NAME_WORDS
+        && before
+            .iter()
+            .all(|w| w.text.chars().next().is_some_and(char::is_uppercase) || matches!(w.text, "the" | "a" | "an"));
+    (!possessor && heads_clause).then(|| cx.person(pid, m, "sentence-subject", 0.6))
 }
 
 /// The person named right after a source phrase that is a role, set off by a comma and closing
