@@ -301,6 +301,22 @@ fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
 }
 
 #[test]
+fn short_quotes_are_speech_after_a_colon_a_characterising_verb_or_an_attributed_line() {
+    let kept = [
+        ("The mayor set out her answer: \u{201c}Not now.\u{201d}", "Not now."),
+        ("Cllr Ivo Marsh condemned the closure as \u{201c}utterly reckless\u{201d}.", "utterly reckless"),
+        ("\u{201c}I would,\u{201d} Ann Lee said to the panel. \u{201c}I would, yes.\u{201d}", "I would, yes."),
+    ];
+    for (text, short) in kept {
+        let q = quotes(text);
+        assert!(q.iter().any(|x| x.0 == short), "{text}: {q:?}");
+    }
+    // a scare quote with no speech around it is no quote
+    let q = quotes("The depot has been a \u{201c}white elephant\u{201d} for years.");
+    assert!(q.is_empty(), "{q:?}");
+}
+
+#[test]
 fn a_fragment_inside_a_sentence_belongs_to_its_named_subject() {
     let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
     for (line, speaker) in [

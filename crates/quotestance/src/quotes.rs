@@ -3,7 +3,7 @@
 //! to it: the cue (speech verb or noun) and the source noun phrase. Turning
 //! the source phrase into a speaker is the attribution stage's job.
 
-use crate::lexicon::{CALL_FOR, CLAUSE_STOPS, CLAUSE_VERBS, OBJECT_VERBS, SPEECH_VERBS};
+use crate::lexicon::{CALL_FOR, CHARACTERISING_VERBS, CLAUSE_STOPS, CLAUSE_VERBS, OBJECT_VERBS, SPEECH_VERBS};
 use crate::model::QuoteKind;
 use crate::normalise::Normalised;
 use crate::segment::Segmented;
@@ -446,10 +446,16 @@ fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
         return false;
     };
     let start = crate::text::window_back(text, seg.sentences[si].range.start.min(pos), pos, CUE_WINDOW);
-    lower_words(text, start..pos)
-        .iter()
-        .any(|(_, w)| is_speech_verb(w) || w == "branded" || w == "labelled" || w == "described")
+    lower_words(text, start..pos).iter().any(|(_, w)| is_speech_verb(w) || CHARACTERISING_VERBS.contains(&w.as_str()))
         && !text[start..pos].to_lowercase().contains("so-called")
+}
+
+/// Just past the full stop that ends an attribution clause starting at `from` ("Ann said to
+/// the board."), when the clause holds no quote mark before it.
+fn full_stop_after(text: &str, from: usize, limit: usize) -> Option<usize> {
+    let rest = &text[from..limit.max(from)];
+    let stop = rest.find('.')?;
+    (!rest[..stop].contains(['"', '\u{201c}', '\u{201d}'])).then_some(from + stop + 1)
 }
 
 /// Direct quotations.
@@ -458,6 +464,8 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
     let pairs = pair_marks(text, seg);
     let mut out = Vec::new();
     let mut prev_close = 0usize;
+    // where the last kept quote's following attribution ("..." Ann said.) ends, in its paragraph
+    let mut attributed_until: Option<(usize, usize)> = None;
     for p in &pairs {
         let cstart = p.open.pos + p.open.len;
         let cend = p.close.map(|c| c.pos).unwrap_or(p.end);
@@ -479,8 +487,17 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
                 before = attribution_before(text, seg, prev.start, prev.end);
             }
         }
-        // short quotes are scare quotes or ratings unless speech is reported around them
-        if word_count <= 3 && after.is_none() && !cue_before_in_sentence(text, seg, p.open.pos) {
+        // short quotes are scare quotes or ratings unless speech is reported around them, a colon
+        // introduces them, or they go on from an attributed quote ('"Yes," Ann said. "I would."')
+        let speech_goes_on = attributed_until.is_some_and(|(end, para)| {
+            para == p.para_start && text.get(end..p.open.pos).is_some_and(|gap| gap.trim().is_empty())
+        });
+        if word_count <= 3
+            && after.is_none()
+            && !speech_goes_on
+            && !text[..p.open.pos].trim_end_matches([' ', '\u{a0}']).ends_with(':')
+            && !cue_before_in_sentence(text, seg, p.open.pos)
+        {
             prev_close = close_end;
             continue;
         }
@@ -488,6 +505,10 @@ fn direct(n: &Normalised<'_>, seg: &Segmented) -> Vec<QuoteCandidate> {
         // Smith said', '"...", said Smith'), not one the sentence runs on from ('"a mistake" to
         // use private email while ..., but she denied'); either still says speech is reported
         let after = after.filter(|_| closed_for_attribution(text, close_end));
+        attributed_until = after
+            .as_ref()
+            .and_then(|(cue, src)| full_stop_after(text, cue.end.max(src.end), end_para))
+            .map(|e| (e, p.para_start));
         let (cue, source) = match (after, before) {
             (Some(a), _) => (Some(a.0), Some(a.1)),
             (None, Some(b)) => (Some(b.0), Some(b.1)),
