@@ -301,6 +301,21 @@ fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
 }
 
 #[test]
+fn a_two_word_clause_after_that_and_a_plain_want_report_a_call() {
+    let lead = "Police chief Sam Reed faces calls to quit.\n";
+    for (line, content, caller) in [
+        ("Union leader Bo Kent has requested that Reed resign.", "Reed resign", "Bo Kent"),
+        ("Cllr Ida Moss and her colleagues want Reed to resign.", "Reed to resign", "Ida Moss"),
+    ] {
+        let out = run(&format!("{lead}{line}"));
+        assert!(out.quotes.iter().any(|q| q.text == content), "{line}: {:#?}", out.quotes);
+        let calls: Vec<(&str, &str)> =
+            out.resignation_calls.iter().map(|c| (c.caller.as_str(), c.target.as_str())).collect();
+        assert!(calls.iter().any(|(c, t)| c.ends_with(caller) && *t == "Sam Reed"), "{line}: {calls:?}");
+    }
+}
+
+#[test]
 fn short_quotes_are_speech_after_a_colon_a_characterising_verb_or_an_attributed_line() {
     let kept = [
         ("The mayor set out her answer: \u{201c}Not now.\u{201d}", "Not now."),

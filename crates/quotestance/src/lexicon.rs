@@ -273,6 +273,7 @@ pub const OBJECT_VERBS: &[&str] = &[
     "asks",
     "asking",
     "ask",
+    "want",
     "wants",
     "wanted",
     "begged",

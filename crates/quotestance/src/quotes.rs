@@ -616,8 +616,28 @@ const ADVERBIAL_OPENERS: &[&str] =
 /// than opening a clause.
 fn joins_names(text: &str, ws: &[(Range<usize>, String)], i: usize) -> bool {
     let cap = |j: usize| ws.get(j).is_some_and(|(r, _)| text[r.clone()].chars().next().is_some_and(char::is_uppercase));
-    ws[i].1 == "and" && i > 0 && cap(i - 1) && cap(i + 1)
+    // "Cllr Ida Moss and her colleagues": a name and the people around it speak as one
+    let companions = || {
+        ws.get(i + 1).is_some_and(|(_, w)| matches!(w.as_str(), "his" | "her" | "their"))
+            && ws.get(i + 2).is_some_and(|(_, w)| COMPANIONS.contains(&w.as_str()))
+    };
+    ws[i].1 == "and" && i > 0 && cap(i - 1) && (cap(i + 1) || companions())
 }
+
+/// The people a named speaker may stand with as one subject: "X and her colleagues said".
+const COMPANIONS: &[&str] = &[
+    "colleagues",
+    "allies",
+    "supporters",
+    "team",
+    "family",
+    "deputies",
+    "fellow",
+    "members",
+    "councillors",
+    "wife",
+    "husband",
+];
 
 /// The subject before a verb at word index `vi`: the noun phrase right before it (minus
 /// auxiliaries), back to a clause word; when that is empty (", and said"), the person or
@@ -903,7 +923,7 @@ fn according_to(s: &Sentence<'_>) -> Option<Reported> {
 }
 
 /// "X said (that) CLAUSE": the first clause verb with a subject before it (not a quotation)
-/// and a clause of three or more words after it.
+/// and a clause of three or more words after it (two after "that").
 fn said_that(s: &Sentence<'_>) -> Option<Reported> {
     let (text, ws) = (s.text, &s.ws);
     for (vi, (vr, v)) in ws.iter().enumerate() {
@@ -931,7 +951,9 @@ fn said_that(s: &Sentence<'_>) -> Option<Reported> {
         let Some(k) = clause_start(s, vi) else {
             continue;
         };
-        if k >= ws.len() || ws.len() - k < 3 {
+        // a clause of three words or more, or two after "that" ("requested that Reed resign")
+        let after_that = k > 0 && ws[k - 1].1 == "that";
+        if k >= ws.len() || ws.len() - k < if after_that { 2 } else { 3 } {
             continue;
         }
         let start = ws[k].0.start;
