@@ -316,6 +316,30 @@ fn a_two_word_clause_after_that_and_a_plain_want_report_a_call() {
 }
 
 #[test]
+fn a_second_that_clause_with_a_fragment_leaves_the_first_as_reported_speech() {
+    let text = "Cllr Ida Moss said that the board needed new leadership and that its work had been \
+                \u{201c}badly overshadowed\u{201d} by the row.";
+    let q = quotes(text);
+    let spans: Vec<&str> = q.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(spans, ["the board needed new leadership", "badly overshadowed"], "{q:?}");
+    // with no fragment the two clauses stay one report
+    let q = quotes("Cllr Ida Moss said that the board needed new leadership and that its work had suffered.");
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert!(q[0].0.ends_with("had suffered"), "{q:?}");
+}
+
+#[test]
+fn a_call_never_targets_its_own_speaker() {
+    let text = "The premier quit after ministers who called for the Premier to resign wrote to him.\n\n\
+                Ida Moss, MP for Mid Vale, said that the party needed new leadership.";
+    let out = run(text);
+    for c in &out.resignation_calls {
+        assert!(c.caller_person.is_none() || c.caller_person != c.target_person, "{c:?}");
+        assert_ne!(c.caller, c.target, "{c:?}");
+    }
+}
+
+#[test]
 fn short_quotes_are_speech_after_a_colon_a_characterising_verb_or_an_attributed_line() {
     let kept = [
         ("The mayor set out her answer: \u{201c}Not now.\u{201d}", "Not now."),

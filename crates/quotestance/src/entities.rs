@@ -257,6 +257,15 @@ impl RuleRecogniser {
                     i += nl + 1;
                     continue;
                 }
+                // "Mims Lee, MP for Mid Vale, said": a constituency, not a person
+                let constituency = i >= 2
+                    && ws[i - 1].text == "for"
+                    && CONSTITUENCY_HOLDERS.contains(&ws[i - 2].text.to_lowercase().as_str())
+                    && lexicon::first_name_gender(ws[i].text).is_none();
+                if nl > 0 && constituency {
+                    i += nl;
+                    continue;
+                }
                 if (2..=4).contains(&nl) {
                     let first = ws[i].text;
                     let known_first = lexicon::first_name_gender(first).is_some();
@@ -373,6 +382,9 @@ impl RuleRecogniser {
 }
 
 /// Role nouns that head no person in an apposition (", the report ...").
+/// Titles followed by "for" and the seat they hold: "MP for Mid Vale", "TD for Cork South".
+const CONSTITUENCY_HOLDERS: &[&str] = &["mp", "msp", "ms", "td", "am", "mla", "mpp", "mep", "member", "candidate"];
+
 fn role_head(w: &str) -> bool {
     lexicon::ROLE_NOUNS.contains(&w) && !matches!(w, "report" | "motion" | "petition" | "statement" | "source")
 }
@@ -662,5 +674,11 @@ mod tests {
     #[test]
     fn organisations_are_not_people() {
         assert!(persons("Northamptonshire County Council and the NHS Trust met Children's Services.").is_empty());
+    }
+
+    #[test]
+    fn a_seat_after_mp_for_is_no_person() {
+        assert_eq!(persons("Ida Moss, MP for Mid Vale, said the party needed a change."), ["Ida Moss"]);
+        assert_eq!(persons("Tom Kent, TD for Carrow South, said so."), ["Tom Kent"]);
     }
 }

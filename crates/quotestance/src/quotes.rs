@@ -957,7 +957,14 @@ fn said_that(s: &Sentence<'_>) -> Option<Reported> {
             continue;
         }
         let start = ws[k].0.start;
-        let end = clause_end(text, start, s.range.end, false);
+        let mut end = clause_end(text, start, s.range.end, false);
+        // "said that A and that B \"...\"": the second report holds a quoted fragment, which
+        // stands alone as a quote; the first is kept as reported speech of its own
+        if let Some(i) = text[start..end].find(" and that ") {
+            if text[start + i..end].contains(['"', '\u{201c}', '\u{201d}']) {
+                end = trim(text, start..start + i, &[',']).end;
+            }
+        }
         return Some(Reported { content: start..end, cue: vr.clone(), source: Some(src) });
     }
     None
