@@ -247,6 +247,21 @@ impl RuleRecogniser {
                     i += 1;
                     nl -= 1;
                 }
+                // "Shadow Chancellor John McDonnell", "Minister for Housing Ann Byrne": a portfolio
+                // before the first known first name is the title, not part of the name
+                if nl >= 3 {
+                    let first_name = |j: usize| lexicon::first_name_gender(ws[i + j].text).is_some();
+                    if let Some(k) = (1..nl - 1).find(|&k| first_name(k)).filter(|&k| !(0..k).any(first_name)) {
+                        out.push(Mention {
+                            range: strip_possessive(text, ws[i + k].start..ws[i + nl - 1].end),
+                            label: EntityLabel::Person,
+                            title: Some(ws[i].start..ws[i + k - 1].end),
+                            score: 0.8,
+                        });
+                        i += nl;
+                        continue;
+                    }
+                }
                 // "the William Knibb ward", "Elizabeth Garrett Anderson Hospital": a place or body named after someone
                 let named_after = nl > 0
                     && ws.get(i + nl).is_some_and(|t| {
@@ -674,6 +689,13 @@ mod tests {
     #[test]
     fn organisations_are_not_people() {
         assert!(persons("Northamptonshire County Council and the NHS Trust met Children's Services.").is_empty());
+    }
+
+    #[test]
+    fn a_portfolio_before_a_first_name_is_a_title() {
+        assert_eq!(persons("Shadow Chancellor John Pell said so."), ["John Pell"]);
+        assert_eq!(persons("Then Minister for Housing Ann Byrne said no."), ["Ann Byrne"]);
+        assert_eq!(persons("Mary Ann Lowe said so."), ["Mary Ann Lowe"]);
     }
 
     #[test]
