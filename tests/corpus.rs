@@ -31,10 +31,10 @@ fn rule_layer_holds_its_scores_on_the_team_corpus() {
         r.people.precision
     );
     assert!(r.quotes.f1 >= 0.90, "quote F1 {:.3}", r.quotes.f1);
-    assert!(r.speaker_accuracy >= 0.87, "speaker accuracy {:.3}", r.speaker_accuracy);
-    assert!(r.stance_macro_f1_key >= 0.55, "stance macro-F1 {:.3}", r.stance_macro_f1_key);
+    assert!(r.speaker_accuracy >= 0.885, "speaker accuracy {:.3}", r.speaker_accuracy);
+    assert!(r.stance_macro_f1_key >= 0.59, "stance macro-F1 {:.3}", r.stance_macro_f1_key);
     assert!(r.target_accuracy >= 0.90, "target accuracy {:.3}", r.target_accuracy);
-    assert!(r.resignation_calls.f1 >= 0.59, "calls F1 {:.3}", r.resignation_calls.f1);
+    assert!(r.resignation_calls.f1 >= 0.63, "calls F1 {:.3}", r.resignation_calls.f1);
     assert!(r.people.recall >= 0.96 && r.people.precision >= 0.90, "people {:?}", r.people);
 }
 
