@@ -340,6 +340,13 @@ fn a_call_never_targets_its_own_speaker() {
 }
 
 #[test]
+fn a_call_clause_ends_before_a_with_aside() {
+    let text = "Five councillors called for the leader to resign, with Cllr Ida Moss among them.";
+    let out = run(text);
+    assert!(out.quotes.iter().any(|q| q.text == "the leader to resign"), "{:#?}", out.quotes);
+}
+
+#[test]
 fn short_quotes_are_speech_after_a_colon_a_characterising_verb_or_an_attributed_line() {
     let kept = [
         ("The mayor set out her answer: \u{201c}Not now.\u{201d}", "Not now."),

@@ -310,6 +310,7 @@ pub const CALL_FOR: &[&str] = &[
 
 /// Words that end a reported clause of a call ("to resign following the report").
 pub const CLAUSE_STOPS: &[&str] = &[
+    ", with ",
     " following ",
     " after ",
     " amid ",
