@@ -250,8 +250,7 @@ impl RuleRecogniser {
                 // "Shadow Chancellor John McDonnell", "Minister for Housing Ann Byrne": a portfolio
                 // before the first known first name is the title, not part of the name
                 if nl >= 3 {
-                    let first_name = |j: usize| lexicon::first_name_gender(ws[i + j].text).is_some();
-                    if let Some(k) = (1..nl - 1).find(|&k| first_name(k)).filter(|&k| !(0..k).any(first_name)) {
+                    if let Some(k) = title_words(&ws[i..i + nl]) {
                         out.push(Mention {
                             range: strip_possessive(text, ws[i + k].start..ws[i + nl - 1].end),
                             label: EntityLabel::Person,
@@ -397,6 +396,14 @@ impl RuleRecogniser {
 }
 
 /// Role nouns that head no person in an apposition (", the report ...").
+/// How many words of a capitalised run of three or more are a title or portfolio: those before
+/// its first known first name, when one stands after the first word and before the last
+/// ("Shadow Chancellor John Pell" -> 2; "Mary Ann Lowe" -> none).
+fn title_words(run: &[Tok<'_>]) -> Option<usize> {
+    let first_name = |j: usize| lexicon::first_name_gender(run[j].text).is_some();
+    (1..run.len().saturating_sub(1)).find(|&k| first_name(k)).filter(|&k| !(0..k).any(first_name))
+}
+
 /// Titles followed by "for" and the seat they hold: "MP for Mid Vale", "TD for Cork South".
 const CONSTITUENCY_HOLDERS: &[&str] = &["mp", "msp", "ms", "td", "am", "mla", "mpp", "mep", "member", "candidate"];
 
@@ -523,6 +530,14 @@ pub fn mentions_from_spans(text: &str, seg: &Segmented, spans: &[EntitySpan]) ->
             let w = &text[r.clone()];
             let party = s.label == EntityLabel::Person && lexicon::party_of(w).is_some() && !surnames.contains(&w);
             let label = if party { EntityLabel::Party } else { s.label };
+            if label == EntityLabel::Person {
+                // "Spokeswoman Jessica Ditto": the model's span may open with the title
+                let ws = words(text, r.clone());
+                if let Some(k) = (ws.len() >= 3).then(|| title_words(&ws)).flatten() {
+                    let title = Some(ws[0].start..ws[k - 1].end);
+                    return Mention { range: ws[k].start..r.end, label, title, score: s.score };
+                }
+            }
             let title = if label == EntityLabel::Person { title_before(text, seg, r.start) } else { None };
             Mention { range: r, label, title, score: s.score }
         })
@@ -652,7 +667,7 @@ mod tests {
     #[test]
     fn model_mentions_get_titles_and_the_rule_conventions() {
         let t = "Chief Constable Ann Lee met Cllr. Jo Bell (Con, Brackley East), Sarah Green and Green. \
-                 This is Tory misrule in the William Knibb ward.";
+                 This is Tory misrule in the William Knibb ward, said Spokeswoman Jane Ditto.";
         let n = normalise(t);
         let seg = segment(&n);
         let p = EntityLabel::Person;
@@ -669,6 +684,7 @@ mod tests {
                     ("Green", p),
                     ("Tory", p),
                     ("William Knibb", p),
+                    ("Spokeswoman Jane Ditto", p),
                 ],
             ),
         );
@@ -682,6 +698,7 @@ mod tests {
                 ("Sarah Green", p, None),
                 ("Green", p, None),
                 ("Tory", EntityLabel::Party, None),
+                ("Jane Ditto", p, Some("Spokeswoman")),
             ]
         );
     }
