@@ -675,7 +675,11 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
     // back to a clause word or a comma that closes a leading adverbial ("In calling for X's
     // resignation, Senate leader Rob Ortt of Tonawanda told")
     let opener = ws[first].1.as_str();
-    let adverbial = ADVERBIAL_OPENERS.contains(&opener) || (opener.ends_with("ing") && opener.len() > 5);
+    // a participle opening the sentence ("Joined on stage by ..., Mr Cole said"; "Unveiling the
+    // plan, ..."), not a name ("Alfred Cole, the chair, said": a capital follows it)
+    let participle = (opener.ends_with("ing") && opener.len() > 5 || opener.ends_with("ed") && opener.len() > 4)
+        && ws.get(first + 1).is_some_and(|(r, _)| text[r.clone()].starts_with(|c: char| c.is_lowercase()));
+    let adverbial = ADVERBIAL_OPENERS.contains(&opener) || (opener.ends_with("ing") && opener.len() > 5) || participle;
     while s > first
         && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1))
         && !(adverbial && s < end_i && text[ws[s - 1].0.end..ws[s].0.start].contains(','))

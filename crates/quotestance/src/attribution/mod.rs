@@ -195,6 +195,13 @@ fn is_org_like(s: &str) -> bool {
     {
         return false; // "In", "The", "And", "I": a fragment, not a name
     }
+    if !t.contains(' ')
+        && (t.ends_with("ed") || t.ends_with("ing"))
+        && t.len() > 4
+        && !t.chars().all(|c| c.is_uppercase())
+    {
+        return false; // "Joined", "Unveiling": a participle, not a name
+    }
     let last = t.split_whitespace().last().unwrap_or("");
     let first = t.split_whitespace().next().unwrap_or("").to_lowercase();
     if matches!(last, "the" | "of" | "and" | "for")
@@ -513,4 +520,19 @@ fn resolve(
         });
     }
     Some(Attribution { name: desc.to_string(), person: None, mention: Some(src), score: 0.5, rule: "description" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_org_like;
+
+    #[test]
+    fn a_participle_is_no_organisation() {
+        for s in ["Joined", "Unveiling", "Pressured"] {
+            assert!(!is_org_like(s), "{s}");
+        }
+        for s in ["Labour", "Kent Police", "UNITED", "Oxfam International"] {
+            assert!(is_org_like(s), "{s}");
+        }
+    }
 }
