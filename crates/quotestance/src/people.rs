@@ -113,7 +113,7 @@ impl NameIndex {
 }
 
 fn role_like(s: &str) -> bool {
-    if s.contains(['"', '\u{201c}', '\u{201d}']) {
+    if s.contains(crate::text::DOUBLE_MARKS) {
         return false; // a role quotes nobody: the words are a clause ("the group remains "fully behind" ...")
     }
     let l = s.to_lowercase();

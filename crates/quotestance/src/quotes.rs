@@ -455,7 +455,7 @@ fn cue_before_in_sentence(text: &str, seg: &Segmented, pos: usize) -> bool {
 fn full_stop_after(text: &str, from: usize, limit: usize) -> Option<usize> {
     let rest = &text[from..limit.max(from)];
     let stop = rest.find('.')?;
-    (!rest[..stop].contains(['"', '\u{201c}', '\u{201d}'])).then_some(from + stop + 1)
+    (!rest[..stop].contains(crate::text::DOUBLE_MARKS)).then_some(from + stop + 1)
 }
 
 /// Direct quotations.
@@ -675,11 +675,13 @@ fn subject(text: &str, ws: &[(Range<usize>, String)], clause_start: usize, vi: u
     // back to a clause word or a comma that closes a leading adverbial ("In calling for X's
     // resignation, Senate leader Rob Ortt of Tonawanda told")
     let opener = ws[first].1.as_str();
-    // a participle opening the sentence ("Joined on stage by ..., Mr Cole said"; "Unveiling the
-    // plan, ..."), not a name ("Alfred Cole, the chair, said": a capital follows it)
-    let participle = (opener.ends_with("ing") && opener.len() > 5 || opener.ends_with("ed") && opener.len() > 4)
+    // a participle opening the sentence ("Speaking to the BBC, ..."; "Joined on stage by ...,
+    // Mr Cole said"), not a name ("Alfred Cole, the chair, said": a capital follows it)
+    let past_participle = opener.ends_with("ed")
+        && opener.len() > 4
         && ws.get(first + 1).is_some_and(|(r, _)| text[r.clone()].starts_with(|c: char| c.is_lowercase()));
-    let adverbial = ADVERBIAL_OPENERS.contains(&opener) || (opener.ends_with("ing") && opener.len() > 5) || participle;
+    let adverbial =
+        ADVERBIAL_OPENERS.contains(&opener) || (opener.ends_with("ing") && opener.len() > 5) || past_participle;
     while s > first
         && (!CLAUSE_WORDS.contains(&ws[s - 1].1.as_str()) || joins_names(text, ws, s - 1))
         && !(adverbial && s < end_i && text[ws[s - 1].0.end..ws[s].0.start].contains(','))
@@ -965,7 +967,7 @@ fn said_that(s: &Sentence<'_>) -> Option<Reported> {
         // "said that A and that B \"...\"": the second report holds a quoted fragment, which
         // stands alone as a quote; the first is kept as reported speech of its own
         if let Some(i) = text[start..end].find(" and that ") {
-            if text[start + i..end].contains(['"', '\u{201c}', '\u{201d}']) {
+            if text[start + i..end].contains(crate::text::DOUBLE_MARKS) {
                 end = trim(text, start..start + i, &[',']).end;
             }
         }

@@ -27,6 +27,9 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// The double quote marks, straight and curly: a span holding one holds a quotation.
+pub const DOUBLE_MARKS: [char; 3] = ['"', '\u{201c}', '\u{201d}'];
+
 /// Words of `text[range]`: runs of letters/digits, joined across inner
 /// apostrophes and hyphens (don't, Children's, well-paid), with a trailing
 /// full stop kept for single letters and known titles ("J.", "Cllr.").

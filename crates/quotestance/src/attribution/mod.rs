@@ -319,7 +319,7 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
             let in_apposition = text[ws[first].start..ws[first + k].start].contains(',');
             matches!(w.as_str(), "what" | "which" | "that" | "when" | "where" | "whom") || (w == "to" && !in_apposition)
         })
-        || text[ws[first].start..ws[end - 1].end].contains(['"', '\u{201c}', '\u{201d}'])
+        || text[ws[first].start..ws[end - 1].end].contains(crate::text::DOUBLE_MARKS)
     {
         return None;
     }
