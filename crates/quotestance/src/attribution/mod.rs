@@ -300,10 +300,7 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
     let verb =
         lower.iter().take(SUBJECT_WORDS + 1).position(|w| lexicon::CHARACTERISING_VERBS.contains(&w.as_str()))?;
     // the clause the verb stands in: after a leading adverbial or subordinate clause
-    let mut first = 0;
-    if NOT_NP_START.contains(&lower.first()?.as_str()) || lexicon::CLAUSE_OPENERS.contains(&lower[0].as_str()) {
-        first = (1..verb).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
-    }
+    let first = main_clause_start(text, &ws, verb)?;
     let mut end = verb;
     while end > first
         && (lexicon::SUBJECT_VERB_FILLERS.contains(&lower[end - 1].as_str())
@@ -326,6 +323,17 @@ fn characterising_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Range<
     Some(crate::text::trim(text, ws[first].start..ws[end - 1].end, &[',', '(', ')']))
 }
 
+/// The first word of a sentence's main clause, among its words before `upto`: 0, or the word
+/// after the comma that closes a leading adverbial or subordinate clause ("In January, ...",
+/// "When X noted ..., "); `None` when no comma closes it.
+fn main_clause_start(text: &str, ws: &[crate::text::Tok<'_>], upto: usize) -> Option<usize> {
+    let opener = ws.first()?.text.to_lowercase();
+    if !NOT_NP_START.contains(&opener.as_str()) && !lexicon::CLAUSE_OPENERS.contains(&opener.as_str()) {
+        return Some(0);
+    }
+    (1..upto.min(ws.len())).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))
+}
+
 /// How many words may stand before the subject's name in its clause ("Senate Minority Leader").
 const SUBJECT_NAME_WORDS: usize = 6;
 
@@ -341,12 +349,7 @@ fn sentence_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Attribution>
     if ws.len() < 3 {
         return None;
     }
-    let opener = ws[0].text.to_lowercase();
-    let mut first = 0;
-    if NOT_NP_START.contains(&opener.as_str()) || lexicon::CLAUSE_OPENERS.contains(&opener.as_str()) {
-        first = (1..ws.len()).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))?;
-    }
-    let start = ws[first].start;
+    let start = ws[main_clause_start(text, &ws, ws.len())?].start;
     let (m, pid) = cx.people.persons_in(&(start..q.content.start)).into_iter().next()?;
     let before = words(text, start..m.start);
     let after = &text[m.end..];
