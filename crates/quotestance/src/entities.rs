@@ -247,7 +247,7 @@ impl RuleRecogniser {
                     i += 1;
                     nl -= 1;
                 }
-                // "Shadow Chancellor John McDonnell", "Minister for Housing Ann Byrne": a portfolio
+                // "Shadow Chancellor John Pell", "Minister for Housing Ann Byrne": a portfolio
                 // before the first known first name is the title, not part of the name
                 if nl >= 3 {
                     if let Some(k) = title_words(&ws[i..i + nl]) {
@@ -531,7 +531,7 @@ pub fn mentions_from_spans(text: &str, seg: &Segmented, spans: &[EntitySpan]) ->
             let party = s.label == EntityLabel::Person && lexicon::party_of(w).is_some() && !surnames.contains(&w);
             let label = if party { EntityLabel::Party } else { s.label };
             if label == EntityLabel::Person {
-                // "Spokeswoman Jessica Ditto": the model's span may open with the title
+                // "Spokeswoman Jane Dott": the model's span may open with the title
                 let ws = words(text, r.clone());
                 if let Some(k) = (ws.len() >= 3).then(|| title_words(&ws)).flatten() {
                     let title = Some(ws[0].start..ws[k - 1].end);
@@ -667,7 +667,7 @@ mod tests {
     #[test]
     fn model_mentions_get_titles_and_the_rule_conventions() {
         let t = "Chief Constable Ann Lee met Cllr. Jo Bell (Con, Brackley East), Sarah Green and Green. \
-                 This is Tory misrule in the William Knibb ward, said Spokeswoman Jane Ditto.";
+                 This is Tory misrule in the William Knibb ward, said Spokeswoman Jane Dott.";
         let n = normalise(t);
         let seg = segment(&n);
         let p = EntityLabel::Person;
@@ -684,7 +684,7 @@ mod tests {
                     ("Green", p),
                     ("Tory", p),
                     ("William Knibb", p),
-                    ("Spokeswoman Jane Ditto", p),
+                    ("Spokeswoman Jane Dott", p),
                 ],
             ),
         );
@@ -698,7 +698,7 @@ mod tests {
                 ("Sarah Green", p, None),
                 ("Green", p, None),
                 ("Tory", EntityLabel::Party, None),
-                ("Jane Ditto", p, Some("Spokeswoman")),
+                ("Jane Dott", p, Some("Spokeswoman")),
             ]
         );
     }
