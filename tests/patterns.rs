@@ -363,6 +363,15 @@ fn short_quotes_are_speech_after_a_colon_a_characterising_verb_or_an_attributed_
 }
 
 #[test]
+fn a_pronoun_after_a_leading_clause_skips_the_names_inside_it() {
+    let text = "Cllr Dan Moss wrote to the panel about commissioner Sam Reed.\n\
+                Mr Moss said: \u{201c}You have all been silent.\u{201d}\n\
+                Adding that it was wrong that Mr Reed should stay in post, he said: \u{201c}We must restore trust.\u{201d}";
+    let q = quotes(text);
+    assert_eq!(q.last().map(|x| x.2.as_str()), Some("Dan Moss"), "{q:?}");
+}
+
+#[test]
 fn a_fragment_inside_a_sentence_belongs_to_its_named_subject() {
     let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
     for (line, speaker) in [

@@ -334,6 +334,19 @@ fn main_clause_start(text: &str, ws: &[crate::text::Tok<'_>], upto: usize) -> Op
     (1..upto.min(ws.len())).find(|&k| text[ws[k - 1].end..ws[k].start].contains(','))
 }
 
+/// The start of the sentence a pronoun at `pos` stands in, when a leading participle or
+/// subordinate clause opens the sentence and its comma comes right before the pronoun
+/// ("Adding that ..., he said"; "Asked whether ..., she said").
+fn leading_clause_start(cx: &Ctx<'_, '_>, pos: usize) -> Option<usize> {
+    let text = cx.text;
+    let sent = cx.seg.sentences.get(cx.seg.sentence_of(pos)?)?.range.clone();
+    let ws = words(text, sent.start.min(pos)..pos);
+    let opener = ws.first()?.text.to_lowercase();
+    let participle = opener.len() > 5 && opener.ends_with("ing");
+    let opens_clause = participle || lexicon::CLAUSE_OPENERS.contains(&opener.as_str());
+    (opens_clause && ws.len() >= 3 && text[ws.last()?.end..pos].trim_end().ends_with(',')).then_some(sent.start)
+}
+
 /// How many words may stand before the subject's name in its clause ("Senate Minority Leader").
 const SUBJECT_NAME_WORDS: usize = 6;
 
@@ -418,7 +431,9 @@ fn resolve(
     }
     // 2. pronouns
     if let Some(g) = lexicon::pronoun(s) {
-        let pos = src.start;
+        // "Adding that Mr Reed should go, he said": the pronoun is the subject the leading clause
+        // shares, so the names inside that clause are no antecedents
+        let pos = leading_clause_start(cx, src.start).unwrap_or(src.start);
         let prev_end = last.map(|l| l.2).unwrap_or(0);
         // a compatible person named since the last quote (outside quotes) is the best antecedent
         if let Some(pid) = cx.recent_person(pos, prev_end, g, spans) {
