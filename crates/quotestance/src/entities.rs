@@ -395,7 +395,6 @@ impl RuleRecogniser {
     }
 }
 
-/// Role nouns that head no person in an apposition (", the report ...").
 /// How many words of a capitalised run of three or more are a title or portfolio: those before
 /// its first known first name, when one stands after the first word and before the last
 /// ("Shadow Chancellor John Pell" -> 2; "Mary Ann Lowe" -> none).
@@ -407,6 +406,7 @@ fn title_words(run: &[Tok<'_>]) -> Option<usize> {
 /// Titles followed by "for" and the seat they hold: "MP for Mid Vale", "TD for Cork South".
 const CONSTITUENCY_HOLDERS: &[&str] = &["mp", "msp", "ms", "td", "am", "mla", "mpp", "mep", "member", "candidate"];
 
+/// Role nouns that head no person in an apposition (", the report ...").
 fn role_head(w: &str) -> bool {
     lexicon::ROLE_NOUNS.contains(&w) && !matches!(w, "report" | "motion" | "petition" | "statement" | "source")
 }

@@ -115,14 +115,10 @@ impl Ctx<'_, '_> {
             .filter(|(m, _)| !within_any(skip, m))
             .filter(|(_, p)| g.is_none() || self.people.people[*p].gender.is_none_or(|x| Some(x) == g));
         let first = found.next()?;
-        let possessor = |m: &Range<usize>| {
-            let after = &self.text[m.end..];
-            after.starts_with("'s") || after.starts_with("\u{2019}s")
-        };
-        if !possessor(&first.0) {
+        if !possessor(self.text, &first.0) {
             return Some(first.1);
         }
-        Some(found.find(|(m, _)| !possessor(m)).unwrap_or(first).1)
+        Some(found.find(|(m, _)| !possessor(self.text, m)).unwrap_or(first).1)
     }
 
     fn inspectorate(&self) -> Option<String> {
@@ -347,6 +343,12 @@ fn leading_clause_start(cx: &Ctx<'_, '_>, pos: usize) -> Option<usize> {
     (opens_clause && ws.len() >= 3 && text[ws.last()?.end..pos].trim_end().ends_with(',')).then_some(sent.start)
 }
 
+/// Whether a mention is a possessor: "Smith's spokesman", "Lane’s aide".
+fn possessor(text: &str, m: &Range<usize>) -> bool {
+    let after = &text[m.end..];
+    after.starts_with("'s") || after.starts_with("\u{2019}s")
+}
+
 /// How many words may stand before the subject's name in its clause ("Senate Minority Leader").
 const SUBJECT_NAME_WORDS: usize = 6;
 
@@ -365,13 +367,11 @@ fn sentence_subject(cx: &Ctx<'_, '_>, q: &QuoteCandidate) -> Option<Attribution>
     let start = ws[main_clause_start(text, &ws, ws.len())?].start;
     let (m, pid) = cx.people.persons_in(&(start..q.content.start)).into_iter().next()?;
     let before = words(text, start..m.start);
-    let after = &text[m.end..];
-    let possessor = after.starts_with("'s") || after.starts_with("\u{2019}s");
     let heads_clause = before.len() <= SUBJECT_NAME_WORDS
         && before
             .iter()
             .all(|w| w.text.chars().next().is_some_and(char::is_uppercase) || matches!(w.text, "the" | "a" | "an"));
-    (!possessor && heads_clause).then(|| cx.person(pid, m, "sentence-subject", 0.6))
+    (!possessor(text, &m) && heads_clause).then(|| cx.person(pid, m, "sentence-subject", 0.6))
 }
 
 /// The person named right after a source phrase that is a role, set off by a comma and closing
@@ -418,8 +418,7 @@ fn resolve(
         && !lower.split_whitespace().take(4).any(|w| w == "from" || w == "by");
     if !indefinite {
         for (m, pid) in cx.people.persons_in(&src) {
-            let after = &text[m.end..];
-            if after.starts_with("'s") || after.starts_with("\u{2019}s") {
+            if possessor(text, &m) {
                 continue;
             }
             return Some(cx.person(pid, src.clone(), "named", 0.95));
