@@ -276,10 +276,23 @@ fn the_body_that_backs_a_motion_speaks_not_the_motion_or_its_target() {
     assert_eq!(sp, "The parish assembly");
 }
 
+/// The quotes of a line that follows '"We will fight this," said Cllr Rhona Petts.'
+fn after_petts(line: &str) -> Vec<(String, QuoteKind, String)> {
+    quotes(&format!("\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n{line}"))
+}
+
+/// Each line, after Rhona Petts's, holds one quote of its own, spoken by the given speaker.
+fn assert_second_speakers(cases: &[(&str, &str)]) {
+    for (line, speaker) in cases {
+        let q = after_petts(line);
+        assert_eq!(q.len(), 2, "{q:?}");
+        assert_eq!(q[1].2, *speaker, "{line}");
+    }
+}
+
 #[test]
 fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
-    let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
-    for (line, speaker) in [
+    assert_second_speakers(&[
         ("Cllr Ivo Marsh called the decision \u{201c}a betrayal of residents and staff\u{201d}.", "Ivo Marsh"),
         (
             "In March, Dr Lena Okafor lauded the nurses for their \u{201c}quiet courage under pressure\u{201d}.",
@@ -290,13 +303,9 @@ fn the_subject_of_a_characterising_verb_speaks_not_the_previous_speaker() {
             "Tomas Reyes",
         ),
         ("Cllr Wendell Hart scolded the board for its \u{201c}failure to listen to the town\u{201d}.", "Wendell Hart"),
-    ] {
-        let q = quotes(&format!("{lead}{line}"));
-        assert_eq!(q.len(), 2, "{q:?}");
-        assert_eq!(q[1].2, speaker, "{line}");
-    }
+    ]);
     // a passive is no subject that speaks: the previous speaker continues
-    let q = quotes(&format!("{lead}Her plan was widely praised as \u{201c}a fresh start for the town\u{201d}."));
+    let q = after_petts("Her plan was widely praised as \u{201c}a fresh start for the town\u{201d}.");
     assert_eq!(q.last().map(|x| x.2.as_str()), Some("Rhona Petts"), "{q:?}");
 }
 
@@ -373,19 +382,14 @@ fn a_pronoun_after_a_leading_clause_skips_the_names_inside_it() {
 
 #[test]
 fn a_fragment_inside_a_sentence_belongs_to_its_named_subject() {
-    let lead = "\u{201c}We will fight this,\u{201d} said Cllr Rhona Petts.\n";
-    for (line, speaker) in [
+    assert_second_speakers(&[
         ("Cllr Ivo Marsh later defended the vote, calling the protest \u{201c}a stunt by a few\u{201d}.", "Ivo Marsh"),
         (
             "On Tuesday, Mayor Tomas Reyes pledged to end the \u{201c}culture of waste\u{201d} at the depot.",
             "Tomas Reyes",
         ),
-    ] {
-        let q = quotes(&format!("{lead}{line}"));
-        assert_eq!(q.len(), 2, "{q:?}");
-        assert_eq!(q[1].2, speaker, "{line}");
-    }
+    ]);
     // a possessor is no subject that speaks: the previous speaker continues
-    let q = quotes(&format!("{lead}Cllr Ivo Marsh's plan was a \u{201c}fresh start for the town\u{201d}."));
+    let q = after_petts("Cllr Ivo Marsh's plan was a \u{201c}fresh start for the town\u{201d}.");
     assert_eq!(q.last().map(|x| x.2.as_str()), Some("Rhona Petts"), "{q:?}");
 }
